@@ -1,0 +1,33 @@
+"""Suite-wide test configuration: Hypothesis profiles and shared AWS test settings."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# `dev` keeps the inner loop fast; `ci` (selected by HYPOTHESIS_PROFILE=ci, which .ci/run
+# and the GitHub workflows set) runs many more examples. Deadlines are off because moto's
+# interpreter runs executions on threads whose timing the machines here cannot promise.
+settings.register_profile(
+    "dev",
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci",
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# No test may reach a real AWS account, whatever the developer's shell holds.
+for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
