@@ -1,0 +1,142 @@
+"""EventBridge delivery to Lambda targets, and AWS service events on the virtual clock.
+
+moto matches events against rules but delivers only to logs, SQS and buses; a Lambda target
+raises NotImplementedError. We add Lambda delivery (asynchronous in AWS, so a failing
+function never fails the sender; failures are recorded), stamp events with the virtual time,
+and let the embedded services (S3 through moto, the local SageMaker) emit events as AWS would.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.awslambda.models import lambda_backends
+from moto.events import models as events_models
+from moto.utilities.arns import parse_arn
+
+from localcloud.clock import Clock
+
+LOG = logging.getLogger(__name__)
+
+
+@dataclass
+class Delivery:
+    rule: str
+    function_arn: str
+    detail_type: str
+    ok: bool
+    error: str | None = None
+
+
+class EventRouter:
+    """Installs Lambda delivery into moto's rules and emits service events."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.deliveries: list[Delivery] = []
+        self._lock = threading.Lock()
+        self._uninstall: Callable[[], None] | None = None
+
+    def install(self) -> None:
+        router = self
+        rule_class = events_models.Rule
+        original = rule_class.send_to_targets
+
+        def send_to_targets(rule: Any, event: dict[str, Any], transform_input: bool = True) -> None:
+            lambda_targets = [t for t in rule.targets if parse_arn(t["Arn"]).service == "lambda"]
+            other_targets = [t for t in rule.targets if t not in lambda_targets]
+            if other_targets:
+                all_targets, rule.targets = rule.targets, other_targets
+                try:
+                    original(rule, event, transform_input)
+                finally:
+                    rule.targets = all_targets
+            if lambda_targets and rule.event_pattern.matches_event(event):
+                for target in lambda_targets:
+                    router._deliver(rule, target, router._stamped(event))
+
+        setattr(rule_class, "send_to_targets", send_to_targets)
+
+        def uninstall() -> None:
+            setattr(rule_class, "send_to_targets", original)
+
+        self._uninstall = uninstall
+
+    def close(self) -> None:
+        if self._uninstall is not None:
+            self._uninstall()
+            self._uninstall = None
+
+    def emit(
+        self,
+        *,
+        account: str,
+        region: str,
+        source: str,
+        detail_type: str,
+        detail: dict[str, Any],
+        resources: list[str],
+    ) -> None:
+        """Publish an event the way an AWS service does (to the default bus)."""
+        event: dict[str, Any] = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": source,
+            "account": account,
+            "time": self._iso_now(),
+            "region": region,
+            "resources": resources,
+            "detail": detail,
+        }
+        backend = events_models.events_backends[account][region]
+        bus = backend.event_buses.get("default")
+        if bus is None:
+            return
+        for rule in list(bus.rules.values()):
+            if rule.state == "ENABLED":
+                rule.send_to_targets(event, transform_input=False)  # type: ignore[arg-type]
+
+    def _stamped(self, event: dict[str, Any]) -> dict[str, Any]:
+        stamped = copy.deepcopy(event)
+        # moto stamps S3 events with a float; AWS sends an ISO 8601 string.
+        if not isinstance(stamped.get("time"), str):
+            stamped["time"] = self._iso_now()
+        stamped.pop("ingestion-time", None)
+        return stamped
+
+    def _iso_now(self) -> str:
+        return self.clock.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _deliver(self, rule: Any, target: dict[str, Any], event: dict[str, Any]) -> None:
+        arn = parse_arn(target["Arn"])
+        payload = event
+        if "Input" in target:
+            payload = json.loads(target["Input"])
+        backend = lambda_backends[arn.account][arn.region]
+        delivery = Delivery(rule.name, target["Arn"], str(event.get("detail-type")), ok=True)
+        response_headers: dict[str, str] = {}
+        try:
+            result = backend.invoke(
+                arn.resource_id,
+                qualifier=None,
+                body=json.dumps(payload),
+                headers={"x-amz-invocation-type": "RequestResponse"},
+                response_headers=response_headers,
+            )
+            if "x-amz-function-error" in response_headers:
+                delivery.ok = False
+                delivery.error = result.decode() if isinstance(result, bytes) else str(result)
+        except Exception as error:  # asynchronous in AWS: the sender never sees it
+            delivery.ok = False
+            delivery.error = f"{type(error).__name__}: {error}"
+            LOG.warning("EventBridge delivery to %s failed: %s", target["Arn"], delivery.error)
+        with self._lock:
+            self.deliveries.append(delivery)

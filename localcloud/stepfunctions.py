@@ -1,0 +1,158 @@
+"""Runs moto's Step Functions interpreter on the virtual clock.
+
+moto's interpreter (derived from LocalStack's) waits with `threading.Event.wait(timeout)`,
+`Thread.join(timeout)` and `time.sleep()`, and stamps history events with the wall clock. We
+swap those names, in the interpreter's own modules only, for clock-aware equivalents: its
+threads become actors of `localcloud.clock.Clock`, its waits become virtual waits, and its
+timestamps (history events, `$$.Execution.StartTime`, `$$.State.EnteredTime`) read the
+virtual clock. Nothing outside moto's stepfunctions parser is touched.
+"""
+
+from __future__ import annotations
+
+import datetime as real_datetime
+import importlib
+import threading
+import time as real_time
+import types
+from collections.abc import Callable
+from typing import Any
+
+import moto.stepfunctions.models as sfn_models
+from botocore.exceptions import ClientError
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_lambda,
+)
+
+from localcloud.clock import ActorThread, Clock, VirtualEvent
+
+_PARSER = "moto.stepfunctions.parser."
+# Modules whose `threading` / `Thread` / `Event` names are swapped.
+_THREADING_MODULES = (
+    "asl.component.program.program",
+    "asl.component.state.exec.execute_state",
+    "asl.component.state.exec.state_task.service.state_task_service_callback",
+    "asl.component.state.exec.state_parallel.branch_worker",
+    "asl.component.state.exec.state_parallel.branches_decl",
+    "asl.component.state.exec.state_map.iteration.inline_iteration_component",
+    "asl.component.state.exec.state_map.iteration.job",
+    "asl.eval.count_down_latch",
+    "asl.eval.environment",
+    "asl.eval.callback.callback",
+    "backend.execution_worker",
+)
+# Modules whose `time` is swapped (sleeps and elapsed-time arithmetic).
+_TIME_MODULES = (
+    "asl.component.common.retry.retrier_decl",
+    "asl.component.state.wait.wait_function.wait_function",
+    "asl.component.state.exec.state_task.service.state_task_service_callback",
+)
+# Modules that only call `datetime.datetime.now(...)`: their `datetime` is swapped.
+_DATETIME_MODULES = (
+    "models",
+    "asl.component.state.state",
+    "asl.eval.event.event_manager",
+    "backend.execution",
+    "backend.execution_worker",
+)
+
+
+def _threading_shim() -> types.SimpleNamespace:
+    shim = types.SimpleNamespace(**vars(threading))
+    shim.Event = VirtualEvent
+    shim.Thread = ActorThread
+    return shim
+
+
+def _time_shim(clock: Clock) -> types.SimpleNamespace:
+    def sleep(seconds: float) -> None:
+        if clock.is_actor():
+            clock.sleep(seconds)
+        else:
+            real_time.sleep(seconds)
+
+    shim = types.SimpleNamespace(**vars(real_time))
+    shim.time = clock.now
+    shim.sleep = sleep
+    return shim
+
+
+def _datetime_shim(clock: Clock) -> types.SimpleNamespace:
+    class VirtualDatetime(real_datetime.datetime):
+        @classmethod
+        def now(cls, tz: real_datetime.tzinfo | None = None) -> real_datetime.datetime:  # type: ignore[override]
+            moment = clock.utcnow()
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    shim = types.SimpleNamespace(**vars(real_datetime))
+    shim.datetime = VirtualDatetime
+    return shim
+
+
+def install_lambda_error_names() -> Callable[[], None]:
+    """Name Lambda service errors as AWS does for tasks whose Resource is a function ARN.
+
+    AWS reports a throttled or failed Invoke as `Lambda.<ErrorCode>` (e.g.
+    `Lambda.TooManyRequestsException`) whichever way the task names the function; moto's
+    interpreter does so only for `arn:aws:states:::lambda:invoke` and reports `Exception`
+    for function-ARN resources, which would make our Retry policies untestable.
+    """
+    task_class = state_task_lambda.StateTaskLambda
+    original = task_class._from_error
+
+    def from_error(self: Any, env: Any, ex: Exception) -> Any:
+        failure = original(self, env, ex)
+        if isinstance(ex, ClientError):
+            error, cause = (
+                state_task_service_lambda.StateTaskServiceLambda._error_cause_from_client_error(ex)
+            )
+            details: Any = failure.event_details
+            details["lambdaFunctionFailedEventDetails"].update(error=error, cause=cause)
+            # FailureEvent's fields are Final by annotation only.
+            object.__setattr__(failure, "error_name", state_task_lambda.CustomErrorName(error))
+        return failure
+
+    setattr(task_class, "_from_error", from_error)
+
+    def uninstall() -> None:
+        setattr(task_class, "_from_error", original)
+
+    return uninstall
+
+
+def install_virtual_time(clock: Clock) -> Callable[[], None]:
+    """Put moto's interpreter on `clock`; returns the function that undoes it."""
+    saved: list[tuple[types.ModuleType, str, object]] = []
+
+    def swap(module_name: str, attribute: str, value: object) -> None:
+        module = importlib.import_module(_PARSER + module_name)
+        if hasattr(module, attribute):
+            saved.append((module, attribute, getattr(module, attribute)))
+            setattr(module, attribute, value)
+
+    VirtualEvent.clock = clock
+    ActorThread.clock = clock
+    threading_shim = _threading_shim()
+    for name in _THREADING_MODULES:
+        swap(name, "threading", threading_shim)
+        swap(name, "Thread", ActorThread)
+        swap(name, "Event", VirtualEvent)
+    time_shim = _time_shim(clock)
+    for name in _TIME_MODULES:
+        swap(name, "time", time_shim)
+    datetime_shim = _datetime_shim(clock)
+    for name in _DATETIME_MODULES:
+        swap(name, "datetime", datetime_shim)
+
+    # moto's core stamps executions (start/stop dates) through this helper.
+    saved.append((sfn_models, "utcnow", sfn_models.utcnow))
+    sfn_models.utcnow = lambda: clock.utcnow().replace(tzinfo=None)
+
+    def uninstall() -> None:
+        for module, attribute, original in reversed(saved):
+            setattr(module, attribute, original)
+        VirtualEvent.clock = None
+        ActorThread.clock = None
+
+    return uninstall

@@ -1,0 +1,103 @@
+"""Per-stack settings that shape the pipeline's definition.
+
+Infra fills these from the stack's typed config; tests and `python -m workflow` use the
+defaults. Everything here changes the rendered definition, nothing here is read at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from functions.contract import next_poll_timeout
+
+HOUR = 3600
+DAY = 24 * HOUR
+# SageMaker's own ceiling for MaxRuntimeInSeconds / MaxWaitTimeInSeconds.
+SAGEMAKER_MAX_RUNTIME_SECONDS = 28 * DAY
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Inputs of `workflow.pipeline.build_pipeline`.
+
+    poll_initial_seconds / poll_max_seconds: CheckStatusWait's safety timeout starts at the
+    first and doubles after each poll up to the second. A lost state-change event is noticed
+    at most `poll_max_seconds` late.
+    """
+
+    model_name: str = "linear-learner"
+    training_max_runtime_seconds: int = 4 * HOUR
+    # Managed spot training: SageMaker's MaxWaitTimeInSeconds (≥ max runtime); None = on demand.
+    training_max_wait_seconds: int | None = None
+    deployment_timeout_seconds: int = 2 * HOUR
+    poll_initial_seconds: int = 600
+    poll_max_seconds: int = 4 * HOUR
+    # Time for SageMaker to provision instances and upload artefacts, on top of MaxRuntime.
+    training_overhead_seconds: int = HOUR
+    lambda_retry_attempts: int = 6
+    lambda_retry_interval_seconds: int = 2
+    lambda_retry_backoff_rate: float = 2.0
+    lambda_retry_max_delay_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 60 <= self.poll_initial_seconds <= self.poll_max_seconds:
+            problems.append(
+                "poll_initial_seconds must be at least 60 and at most poll_max_seconds "
+                f"(got {self.poll_initial_seconds} and {self.poll_max_seconds})"
+            )
+        if not 1 <= self.training_max_runtime_seconds <= SAGEMAKER_MAX_RUNTIME_SECONDS:
+            problems.append(
+                "training_max_runtime_seconds must be between 1 and "
+                f"{SAGEMAKER_MAX_RUNTIME_SECONDS} (got {self.training_max_runtime_seconds})"
+            )
+        if self.training_max_wait_seconds is not None and not (
+            self.training_max_runtime_seconds
+            <= self.training_max_wait_seconds
+            <= SAGEMAKER_MAX_RUNTIME_SECONDS
+        ):
+            problems.append(
+                "training_max_wait_seconds must be at least training_max_runtime_seconds and "
+                f"at most {SAGEMAKER_MAX_RUNTIME_SECONDS} (got {self.training_max_wait_seconds})"
+            )
+        if self.deployment_timeout_seconds < 60:
+            problems.append(
+                f"deployment_timeout_seconds must be at least 60 "
+                f"(got {self.deployment_timeout_seconds})"
+            )
+        if self.lambda_retry_attempts < 0 or self.lambda_retry_interval_seconds < 1:
+            problems.append("lambda retry attempts must be ≥ 0 and interval ≥ 1 s")
+        if problems:
+            raise ValueError("invalid pipeline options: " + "; ".join(problems))
+
+    @property
+    def training_deadline_seconds(self) -> int:
+        """How long the pipeline waits for training before declaring it lost."""
+        longest = self.training_max_wait_seconds or self.training_max_runtime_seconds
+        return longest + self.training_overhead_seconds
+
+    def poll_timeouts(self, deadline_seconds: int) -> list[int]:
+        """The safety timeouts of successive polls, until together they cover the deadline."""
+        timeouts: list[int] = []
+        timeout, covered = self.poll_initial_seconds, 0
+        while covered < deadline_seconds:
+            timeouts.append(timeout)
+            covered += timeout
+            timeout = next_poll_timeout(timeout, self.poll_max_seconds)
+        return timeouts
+
+    @property
+    def training_max_polls(self) -> int:
+        return len(self.poll_timeouts(self.training_deadline_seconds))
+
+    @property
+    def deployment_max_polls(self) -> int:
+        return len(self.poll_timeouts(self.deployment_timeout_seconds))
+
+    @property
+    def state_machine_timeout_seconds(self) -> int:
+        """Above every bounded wait, so the execution's own timeout is a last resort."""
+        waits = sum(self.poll_timeouts(self.training_deadline_seconds)) + sum(
+            self.poll_timeouts(self.deployment_timeout_seconds)
+        )
+        return waits + 2 * HOUR
