@@ -55,7 +55,7 @@ class EventRouter:
             if other_targets:
                 all_targets, rule.targets = rule.targets, other_targets
                 try:
-                    original(rule, event, transform_input)
+                    original(rule, event, transform_input)  # type: ignore[arg-type]
                 finally:
                     rule.targets = all_targets
             if lambda_targets and rule.event_pattern.matches_event(event):
