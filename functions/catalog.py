@@ -39,7 +39,7 @@ ENDPOINT_INSTANCE_COUNT: Final = "ENDPOINT_INSTANCE_COUNT"
 KEEP_PREVIOUS_VERSIONS: Final = "KEEP_PREVIOUS_VERSIONS"  # Models/EndpointConfigs kept
 SLACK_ENABLED: Final = "SLACK_ENABLED"  # "true" / "false"
 SLACK_CHANNEL: Final = "SLACK_CHANNEL"
-SLACK_TOKEN_SECRET_ARN: Final = "SLACK_TOKEN_SECRET_ARN"  # Secrets Manager; never the token
+SLACK_TOKEN_SECRET_ARN: Final = "SLACK_TOKEN_SECRET_ARN"  # noqa: S105 (a variable name; Secrets Manager holds the token)
 SLACK_API_URL: Final = "SLACK_API_URL"  # optional override (local Slack-compatible API)
 STATE_MACHINE_ARN: Final = "STATE_MACHINE_ARN"
 SCHEDULER_ROLE_ARN: Final = "SCHEDULER_ROLE_ARN"
@@ -57,6 +57,9 @@ class FunctionSpec:
     description: str
     required_env: tuple[str, ...]
     optional_env: tuple[str, ...] = ()
+    # Lambda timeout; the state machine's task timeout is derived from it.
+    timeout_seconds: int = 30
+    memory_mb: int = 256
 
     @property
     def handler(self) -> str:
@@ -76,6 +79,8 @@ CHECK_DATA: Final = FunctionSpec(
         TRAINING_WINDOW_DAYS,
         TIME_ZONE,
     ),
+    timeout_seconds=300,
+    memory_mb=512,
 )
 START_TRAINING_JOB: Final = FunctionSpec(
     "start_training_job",
@@ -95,6 +100,7 @@ START_TRAINING_JOB: Final = FunctionSpec(
         HYPERPARAMETERS,
     ),
     (TRAINING_MAX_WAIT_SECONDS,),
+    timeout_seconds=60,
 )
 GET_STATUS: Final = FunctionSpec(
     "get_status",
@@ -127,6 +133,7 @@ DEPLOY_MODEL: Final = FunctionSpec(
         ENDPOINT_INSTANCE_COUNT,
         KEEP_PREVIOUS_VERSIONS,
     ),
+    timeout_seconds=120,
 )
 NOTIFY_SLACK: Final = FunctionSpec(
     "notify_slack",

@@ -104,3 +104,18 @@ ERROR_STATUS_CHECK_TIMED_OUT: Final = "Pipeline.StatusCheckTimedOut"
 def is_terminal(stage: str, status: str) -> bool:
     """Whether `status` ends the wait for `stage` (unknown stages/statuses never do)."""
     return status in TERMINAL_STATUSES.get(stage, ())
+
+
+def next_poll_timeout(previous_seconds: int, max_seconds: int) -> int:
+    """CheckStatusWait's safety timeout after a poll: doubled, capped at `max_seconds`.
+
+    GetStatus applies it at run time and the definition builder uses it to derive how many
+    polls cover a stage's deadline, so the two can never disagree.
+    """
+    return min(max_seconds, previous_seconds * 2)
+
+
+# --- further error names the functions raise on purpose (functions/errors.py) ----------------
+ERROR_SETTINGS: Final = "SettingsError"  # a cold start with a missing/malformed variable
+ERROR_MARKER: Final = "MarkerError"  # the SSM marker is not a YYYY-MM-DD date
+ERROR_ENDPOINT_NOT_UPDATABLE: Final = "EndpointNotUpdatableError"  # busy, Failed, ...

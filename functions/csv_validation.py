@@ -1,0 +1,150 @@
+"""Checking that a training file is what Linear Learner expects, without loading it whole.
+
+A valid file is UTF-8 text, not empty, with no header: every line is the same number
+(at least 2: the target, then features) of comma-separated finite decimal numbers
+(`1`, `-0.5`, `3e-2`; no spaces, quotes, `nan` or `inf`). A trailing newline is fine; an
+empty line is not. The object is streamed in chunks, so memory stays flat whatever the
+file's size, and a line longer than MAX_LINE_CHARS is rejected rather than buffered.
+
+The first problem found raises DataValidationError naming the s3 URI, the line (1-based),
+the field (0-based column index) and the offending value, truncated.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from functions.errors import DataValidationError
+from functions.payload import shown
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+CHUNK_BYTES = 256 * 1024
+MAX_LINE_CHARS = 1024 * 1024
+_NUMBER_CHARS = "0123456789+-.eE"
+CONSEQUENCE = (
+    "A bad file fails the run before anything is written (no manifest, no training, "
+    "marker untouched): fix or remove the file, then start the pipeline again."
+)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    rows: int
+    columns: int
+
+
+def validate_object(s3: S3Client, bucket: str, key: str) -> FileSummary:
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        return validate_stream(body.iter_chunks(CHUNK_BYTES), f"s3://{bucket}/{key}")
+    finally:
+        body.close()
+
+
+def validate_stream(chunks: Iterable[bytes], uri: str) -> FileSummary:
+    checker = _Rows(uri)
+    for line_number, line in _lines(chunks, uri):
+        checker.check(line_number, line)
+    if checker.rows == 0:
+        raise DataValidationError(f"{uri}: the file is empty (no rows). {CONSEQUENCE}")
+    return FileSummary(checker.rows, checker.columns)
+
+
+def _fail(uri: str, line: int, field: int, problem: str) -> DataValidationError:
+    return DataValidationError(f"{uri} line {line}, field {field}: {problem}. {CONSEQUENCE}")
+
+
+def _lines(chunks: Iterable[bytes], uri: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) pairs, decoding UTF-8 incrementally."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    pending = ""
+    line_number = 0
+
+    def decode(chunk: bytes, final: bool) -> str:
+        try:
+            return decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as error:
+            good = error.object[: error.start].decode("utf-8", "ignore")
+            before = (pending + good).split("\n")
+            bad = bytes(error.object[error.start : error.start + 6])
+            raise _fail(
+                uri,
+                line_number + len(before),
+                before[-1].count(","),
+                f"not UTF-8 text (bytes {bad!r}); is the file compressed or binary?",
+            ) from None
+
+    for chunk in chunks:
+        parts = (pending + decode(chunk, final=False)).split("\n")
+        pending = parts.pop()
+        for line in parts:
+            line_number += 1
+            yield line_number, line.removesuffix("\r")
+        if len(pending) > MAX_LINE_CHARS:
+            raise _fail(
+                uri,
+                line_number + 1,
+                pending.count(","),
+                f"line longer than {MAX_LINE_CHARS} characters without a newline",
+            )
+    pending += decode(b"", final=True)
+    if pending:
+        yield line_number + 1, pending.removesuffix("\r")
+
+
+class _Rows:
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.rows = 0
+        self.columns = 0
+
+    def check(self, line_number: int, line: str) -> None:
+        if not line:
+            raise _fail(self.uri, line_number, 0, "the line is empty")
+        values = line.split(",")
+        if self.rows == 0:
+            if len(values) < 2:
+                raise _fail(
+                    self.uri,
+                    line_number,
+                    len(values),
+                    f"only {len(values)} field; every row needs the target then at least "
+                    f"one feature",
+                )
+            self.columns = len(values)
+        elif len(values) != self.columns:
+            extra = len(values) > self.columns
+            field = self.columns if extra else len(values)
+            value = shown(values[field]) if extra else "(missing)"
+            raise _fail(
+                self.uri,
+                line_number,
+                field,
+                f"{len(values)} fields where line 1 has {self.columns} ({value})",
+            )
+        for index, value in enumerate(values):
+            if not _is_finite_number(value):
+                hint = " (a header row? files must not have one)" if line_number == 1 else ""
+                raise _fail(
+                    self.uri,
+                    line_number,
+                    index,
+                    f"{shown(value)} is not a finite decimal number{hint}",
+                )
+        self.rows += 1
+
+
+def _is_finite_number(value: str) -> bool:
+    # The character set first: float() also accepts " 1", "1_0", "nan" and "inf".
+    if not value or value.strip(_NUMBER_CHARS):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False

@@ -1,0 +1,324 @@
+"""DeployModel: put this run's model on the endpoint, with zero downtime.
+
+Event: `{training: $.training, data: $.data, execution: {name}, polling}`. Result
+(`$.status`, stage `deployment`): `{stage, status: "Creating"|"Updating", name,
+endpointName, modelName, endpointConfigName, previousEndpointConfigName, serving: false,
+poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
+
+1. Model and EndpointConfig named `naming.run_resource_name` (the run suffix shared with
+   the training job); one ProductionVariant `AllTraffic`. Existing ones with our name are
+   this run's own (a retry): kept as they are.
+2. The endpoint (ENDPOINT_NAME): absent -> CreateEndpoint; InService on another config ->
+   UpdateEndpoint (SageMaker shifts traffic to new instances, then retires the old ones).
+   Idempotent on retry: if the endpoint already serves our config, or an update to our
+   config is in progress (DescribeEndpoint's PendingDeploymentSummary), nothing is called
+   again and the endpoint is reported as it is.
+   Any other state (busy with someone else's config, Failed, OutOfService,
+   UpdateRollbackFailed, ...) refuses the update: EndpointNotUpdatableError says why.
+3. Cleanup: Models and EndpointConfigs of this model (name pattern) from *older* runs are
+   deleted beyond the KEEP_PREVIOUS_VERSIONS newest, never the one in service, the one
+   being deployed, nor the previous one (the rollback target). A cleanup failure is
+   logged, never raised: it must not fail a deployment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from functions import clients, contract
+from functions.errors import EndpointNotUpdatableError
+from functions.logs import StructuredLogger
+from functions.naming import (
+    is_run_resource_of,
+    name_stem,
+    run_resource_name,
+    sagemaker_console_url,
+)
+from functions.payload import field, parse_date
+from functions.polling import Polling
+from functions.sagemaker_status import deployment_fields
+from functions.settings import DeployModelSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef, TagTypeDef
+
+VARIANT_NAME = "AllTraffic"
+UPDATABLE = ("InService",)
+
+
+def _code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def _not_found(error: ClientError) -> bool:
+    # SageMaker's Describe* calls answer a missing resource with a ValidationException
+    # "Could not find ..." (moto says the same).
+    return _code(error) == "ValidationException" and "could not find" in str(error).lower()
+
+
+def _already_exists(error: ClientError) -> bool:
+    # "Cannot create already existing model / endpoint configuration ..."
+    return (
+        _code(error) in ("ValidationException", "ResourceInUse")
+        and "already exist" in str(error).lower()
+    )
+
+
+def _tags(settings: DeployModelSettings, execution_name: str) -> list[TagTypeDef]:
+    return [
+        {"Key": "model", "Value": settings.common.model_name},
+        {"Key": "run", "Value": execution_name},
+        {"Key": "stack", "Value": settings.common.stack_name},
+    ]
+
+
+def ensure_model(
+    sagemaker: SageMakerClient,
+    settings: DeployModelSettings,
+    name: str,
+    artifact_uri: str,
+    execution_name: str,
+) -> bool:
+    """Creates the run's Model unless it exists; True when created now."""
+    try:
+        sagemaker.describe_model(ModelName=name)
+        return False
+    except ClientError as error:
+        if not _not_found(error):
+            raise
+    try:
+        sagemaker.create_model(
+            ModelName=name,
+            PrimaryContainer={"Image": settings.inference_image, "ModelDataUrl": artifact_uri},
+            ExecutionRoleArn=settings.role_arn,
+            Tags=_tags(settings, execution_name),
+        )
+    except ClientError as error:
+        if not _already_exists(error):
+            raise
+        return False
+    return True
+
+
+def ensure_endpoint_config(
+    sagemaker: SageMakerClient,
+    settings: DeployModelSettings,
+    name: str,
+    model_name: str,
+    execution_name: str,
+) -> bool:
+    """Creates the run's EndpointConfig unless it exists; True when created now."""
+    try:
+        sagemaker.describe_endpoint_config(EndpointConfigName=name)
+        return False
+    except ClientError as error:
+        if not _not_found(error):
+            raise
+    variant: ProductionVariantTypeDef = {
+        "VariantName": VARIANT_NAME,
+        "ModelName": model_name,
+        "InstanceType": settings.instance_type,  # type: ignore[typeddict-item]
+        "InitialInstanceCount": settings.instance_count,
+        "InitialVariantWeight": 1.0,
+    }
+    try:
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[variant],
+            Tags=_tags(settings, execution_name),
+        )
+    except ClientError as error:
+        if not _already_exists(error):
+            raise
+        return False
+    return True
+
+
+def describe_endpoint(sagemaker: SageMakerClient, name: str) -> dict[str, Any] | None:
+    try:
+        return dict(sagemaker.describe_endpoint(EndpointName=name))
+    except ClientError as error:
+        if _not_found(error):
+            return None
+        raise
+
+
+def deploy_model(
+    *,
+    settings: DeployModelSettings,
+    sagemaker: SageMakerClient,
+    artifact_uri: str,
+    run_date: date,
+    execution_name: str,
+    polling: Polling,
+    log: StructuredLogger,
+) -> dict[str, Any]:
+    name = run_resource_name(settings.common.model_name, execution_name, run_date)
+    endpoint_name = settings.endpoint_name
+    ensure_model(sagemaker, settings, name, artifact_uri, execution_name)
+    ensure_endpoint_config(sagemaker, settings, name, name, execution_name)
+
+    endpoint = describe_endpoint(sagemaker, endpoint_name) or {}
+    current = endpoint.get("EndpointConfigName")
+    pending = endpoint.get("PendingDeploymentSummary", {}).get("EndpointConfigName")
+    previous = current if current != name else None
+    serving = False
+    if not endpoint:
+        sagemaker.create_endpoint(
+            EndpointName=endpoint_name,
+            EndpointConfigName=name,
+            Tags=_tags(settings, execution_name),
+        )
+        status, message = "Creating", f"Creating endpoint {endpoint_name} with {name}"
+        log.info("endpoint creation started", endpointName=endpoint_name, endpointConfigName=name)
+    elif name in (current, pending):
+        fields = deployment_fields(sagemaker, endpoint_name, name)
+        status, message, serving = fields["status"], fields["message"], fields["serving"]
+        log.info("endpoint already on (or moving to) this run's config", status=status)
+    elif endpoint["EndpointStatus"] in UPDATABLE:
+        _update(sagemaker, endpoint_name, name, current)
+        status = "Updating"
+        message = f"Updating endpoint {endpoint_name} from {current} to {name}"
+        log.info(
+            "endpoint update started",
+            endpointName=endpoint_name,
+            previousEndpointConfigName=current,
+            endpointConfigName=name,
+        )
+    else:
+        raise EndpointNotUpdatableError(_refusal(endpoint_name, endpoint, name, pending))
+
+    protected = {n for n in (name, current, pending) if n}
+    cleanup = clean_up_old_versions(sagemaker, settings, name, protected, log)
+    return {
+        contract.STATUS_STAGE: contract.STAGE_DEPLOYMENT,
+        contract.STATUS_STATUS: status,
+        "name": endpoint_name,
+        "endpointName": endpoint_name,
+        "modelName": name,
+        "endpointConfigName": name,
+        "previousEndpointConfigName": previous,
+        contract.STATUS_SERVING: serving,
+        contract.STATUS_POLL: polling.first(),
+        "message": message,
+        "consoleUrl": sagemaker_console_url(sagemaker.meta.region_name, "endpoints", endpoint_name),
+        "cleanup": cleanup,
+    }
+
+
+def _update(
+    sagemaker: SageMakerClient, endpoint_name: str, config: str, current: str | None
+) -> None:
+    try:
+        sagemaker.update_endpoint(EndpointName=endpoint_name, EndpointConfigName=config)
+    except ClientError as error:
+        if _code(error) == "ValidationException":
+            # e.g. "Cannot update in-progress endpoint": someone started an update between
+            # our DescribeEndpoint and this call.
+            raise EndpointNotUpdatableError(
+                f"Endpoint {endpoint_name} refused the update from {current} to {config}: "
+                f"{error.response.get('Error', {}).get('Message', error)}"
+            ) from error
+        raise
+
+
+def _refusal(endpoint_name: str, endpoint: dict[str, Any], ours: str, pending: str | None) -> str:
+    status = endpoint["EndpointStatus"]
+    current = endpoint.get("EndpointConfigName")
+    reason = f" ({endpoint['FailureReason']})" if endpoint.get("FailureReason") else ""
+    if status in ("Creating", "Updating", "SystemUpdating", "RollingBack"):
+        busy_with = pending or current
+        return (
+            f"Endpoint {endpoint_name} is {status} with {busy_with}, not this run's {ours}: "
+            f"another deployment or maintenance is in progress; run again when it is InService"
+        )
+    return (
+        f"Endpoint {endpoint_name} is {status}{reason} and cannot be updated to {ours}; "
+        f"it needs a human (repair or delete it; the next run then recreates it)"
+    )
+
+
+def clean_up_old_versions(
+    sagemaker: SageMakerClient,
+    settings: DeployModelSettings,
+    ours: str,
+    protected: set[str],
+    log: StructuredLogger,
+) -> dict[str, list[str]]:
+    """Deletes this model's Models/EndpointConfigs of older runs beyond the newest K."""
+    deleted: dict[str, list[str]] = {"endpointConfigs": [], "models": []}
+    try:
+        configs = _listed(
+            sagemaker, "list_endpoint_configs", "EndpointConfigs", "EndpointConfigName", settings
+        )
+        models = _listed(sagemaker, "list_models", "Models", "ModelName", settings)
+        for kind, listed, delete in (
+            (
+                "endpointConfigs",
+                configs,
+                lambda n: sagemaker.delete_endpoint_config(EndpointConfigName=n),
+            ),
+            ("models", models, lambda n: sagemaker.delete_model(ModelName=n)),
+        ):
+            ours_created = listed.get(ours)
+            older = sorted(
+                (
+                    (created, name)
+                    for name, created in listed.items()
+                    if name not in protected and ours_created is not None and created < ours_created
+                ),
+                reverse=True,
+            )
+            # The newest older version is the rollback target even when the endpoint no
+            # longer says so (a retry after the update completed): always kept.
+            keep = max(settings.keep_previous_versions, 1)
+            for _, name in older[keep:]:
+                try:
+                    delete(name)
+                    deleted[kind].append(name)
+                except ClientError as error:
+                    log.warning("cleanup: delete failed", kind=kind, name=name, error=str(error))
+    except ClientError as error:
+        log.warning("cleanup skipped: listing failed", error=str(error))
+    if deleted["endpointConfigs"] or deleted["models"]:
+        log.info("cleanup: older versions deleted", **deleted)
+    return deleted
+
+
+def _listed(
+    sagemaker: SageMakerClient,
+    operation: str,
+    items_key: str,
+    name_key: str,
+    settings: DeployModelSettings,
+) -> dict[str, datetime]:
+    paginator = sagemaker.get_paginator(operation)  # type: ignore[call-overload]
+    found: dict[str, datetime] = {}
+    for page in paginator.paginate(NameContains=name_stem(settings.common.model_name)):
+        for item in page.get(items_key, []):
+            if is_run_resource_of(settings.common.model_name, item[name_key]):
+                found[item[name_key]] = item["CreationTime"]
+    return found
+
+
+# --- Lambda entry point (cold start: settings and clients) --------------------------------
+SETTINGS = DeployModelSettings.from_env()
+LOG = StructuredLogger("deploy_model", SETTINGS.common.log_level)
+SAGEMAKER = clients.sagemaker()
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with LOG.invocation(event):
+        return deploy_model(
+            settings=SETTINGS,
+            sagemaker=SAGEMAKER,
+            artifact_uri=field(event, "training.artifactUri", str),
+            run_date=parse_date(field(event, "data.runDate", str), "event field data.runDate"),
+            execution_name=field(event, "execution.name", str),
+            polling=Polling.from_event(event),
+            log=LOG,
+        )

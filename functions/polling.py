@@ -1,0 +1,51 @@
+"""CheckStatusWait's safety timeout, carried in `$.status.poll`.
+
+The first status document of a stage starts at `polling.initialSeconds`; every GetStatus
+doubles it up to `polling.maxSeconds` (contract.next_poll_timeout, which the definition
+builder also uses to bound the loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from functions import contract
+from functions.errors import InputValidationError
+from functions.payload import field
+
+
+@dataclass(frozen=True)
+class Polling:
+    initial_seconds: int
+    max_seconds: int
+
+    @classmethod
+    def from_event(cls, event: Any) -> Polling:
+        initial = field(event, "polling.initialSeconds", int)
+        maximum = field(event, "polling.maxSeconds", int)
+        if not 1 <= initial <= maximum:
+            raise InputValidationError(
+                "event fields polling.initialSeconds and polling.maxSeconds must satisfy "
+                f"1 ≤ initialSeconds ≤ maxSeconds, got {initial} and {maximum}"
+            )
+        return cls(initial, maximum)
+
+    def first(self) -> dict[str, int]:
+        return {contract.POLL_COUNT: 0, contract.POLL_TIMEOUT_SECONDS: self.initial_seconds}
+
+    def after(self, previous: Any) -> dict[str, int]:
+        """The poll block after one more GetStatus (a missing block restarts the series)."""
+        if not isinstance(previous, dict):
+            previous = self.first()
+        count = previous.get(contract.POLL_COUNT, 0)
+        timeout = previous.get(contract.POLL_TIMEOUT_SECONDS, self.initial_seconds)
+        if not isinstance(count, int) or not isinstance(timeout, int) or timeout < 1:
+            raise InputValidationError(
+                "event field status.poll must be {count, timeoutSeconds} integers, "
+                f"got {previous!r}"
+            )
+        return {
+            contract.POLL_COUNT: count + 1,
+            contract.POLL_TIMEOUT_SECONDS: contract.next_poll_timeout(timeout, self.max_seconds),
+        }

@@ -1,0 +1,196 @@
+"""Fixtures for the Lambda functions' tests: moto, the functions' environment, handlers.
+
+Handler modules build their settings and clients at import (Lambda's cold start), so a
+test that needs a handler module asks for `load_module("check_data")`: the environment
+is set first, inside moto, and the module is (re)imported fresh.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
+
+from functions import catalog
+
+REGION = "eu-west-1"
+ACCOUNT = DEFAULT_ACCOUNT_ID
+MODEL = "linear-learner"
+BUCKET = "retraining-test-data"
+DATA_PREFIX = f"data/{MODEL}/train/"
+MANIFEST_PREFIX = f"data/{MODEL}/manifests/"
+ARTIFACT_PREFIX = f"data/{MODEL}/artifacts/"
+CALLBACK_PREFIX = f"data/{MODEL}/callbacks/"
+MARKER = f"/models/{MODEL}/train/latest"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-execution"
+STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:retraining-dev"
+SLACK_TOKEN = "xoxb-test-0123456789-abcdefSECRET"
+SLACK_SECRET_NAME = "retraining/slack-token"
+
+# Every variable of every function, with values a real stack could hold.
+BASE_ENV = {
+    catalog.MODEL_NAME: MODEL,
+    catalog.STACK_NAME: "dev",
+    catalog.LOG_LEVEL: "DEBUG",
+    catalog.BUCKET: BUCKET,
+    catalog.DATA_PREFIX: DATA_PREFIX,
+    catalog.MANIFEST_PREFIX: MANIFEST_PREFIX,
+    catalog.ARTIFACT_PREFIX: ARTIFACT_PREFIX,
+    catalog.CALLBACK_PREFIX: CALLBACK_PREFIX,
+    catalog.MARKER_PARAMETER: MARKER,
+    catalog.TRAINING_WINDOW_DAYS: "30",
+    catalog.TIME_ZONE: "Europe/Paris",
+    catalog.TRAINING_IMAGE: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
+    catalog.INFERENCE_IMAGE: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
+    catalog.SAGEMAKER_ROLE_ARN: ROLE_ARN,
+    catalog.TRAINING_INSTANCE_TYPE: "ml.m5.large",
+    catalog.TRAINING_INSTANCE_COUNT: "1",
+    catalog.TRAINING_VOLUME_GB: "10",
+    catalog.TRAINING_MAX_RUNTIME_SECONDS: "3600",
+    catalog.TRAINING_USE_SPOT: "false",
+    catalog.HYPERPARAMETERS: json.dumps(
+        {"predictor_type": "regressor", "feature_dim": "3", "epochs": "10"}
+    ),
+    catalog.ENDPOINT_NAME: MODEL,
+    catalog.ENDPOINT_INSTANCE_TYPE: "ml.t2.medium",
+    catalog.ENDPOINT_INSTANCE_COUNT: "1",
+    catalog.KEEP_PREVIOUS_VERSIONS: "2",
+    catalog.SLACK_ENABLED: "true",
+    catalog.SLACK_CHANNEL: "#ml-pipeline",
+    catalog.SLACK_TOKEN_SECRET_ARN: (
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{SLACK_SECRET_NAME}-AbCdEf"
+    ),
+    catalog.STATE_MACHINE_ARN: STATE_MACHINE_ARN,
+    catalog.SCHEDULER_ROLE_ARN: f"arn:aws:iam::{ACCOUNT}:role/scheduler-start-pipeline",
+    catalog.SCHEDULE_GROUP: "retraining-dev",
+    catalog.DEBOUNCE_SCHEDULE_NAME: "retraining-dev-upload",
+    catalog.DEBOUNCE_SECONDS: "900",
+}
+
+
+def env_for(key: str, **overrides: str | None) -> dict[str, str]:
+    """Exactly the variables catalog declares for function `key`, plus overrides (None drops)."""
+    spec = catalog.BY_KEY[key]
+    env = {
+        name: BASE_ENV[name]
+        for name in (*spec.required_env, *spec.optional_env)
+        if name in BASE_ENV
+    }
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+@functools.cache
+def _shared_session() -> boto3.Session:
+    return boto3.Session(region_name=REGION)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        # moto resets boto3's default session for every mock, and a new session re-reads
+        # every service model from disk (seconds per test for SageMaker's). One session,
+        # created after moto is imported (so its handlers are installed), is reused; moto
+        # restores the real default session when the mock stops.
+        boto3.DEFAULT_SESSION = _shared_session()
+        yield
+
+
+@pytest.fixture
+def s3(aws: None) -> Any:
+    client = boto3.client("s3", region_name=REGION)
+    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    return client
+
+
+@pytest.fixture
+def ssm(aws: None) -> Any:
+    return boto3.client("ssm", region_name=REGION)
+
+
+@pytest.fixture
+def sagemaker(aws: None) -> Any:
+    return boto3.client("sagemaker", region_name=REGION)
+
+
+@pytest.fixture
+def sfn(aws: None) -> Any:
+    return boto3.client("stepfunctions", region_name=REGION)
+
+
+@pytest.fixture
+def secrets(aws: None) -> Any:
+    return boto3.client("secretsmanager", region_name=REGION)
+
+
+@pytest.fixture
+def scheduler(aws: None) -> Any:
+    return boto3.client("scheduler", region_name=REGION)
+
+
+@pytest.fixture
+def load_module(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ModuleType]]:
+    """Import `functions.<name>` fresh (a cold start) with that function's environment."""
+
+    def load(key: str, **overrides: str | None) -> ModuleType:
+        for name in BASE_ENV:
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env_for(key, **overrides).items():
+            monkeypatch.setenv(name, value)
+        module_name = f"functions.{catalog.BY_KEY[key].module}"
+        sys.modules.pop(module_name, None)
+        return importlib.import_module(module_name)
+
+    yield load
+    # Leave no module built from a test's environment behind for the next test.
+    for spec in catalog.ALL_FUNCTIONS:
+        sys.modules.pop(f"functions.{spec.module}", None)
+
+
+def put_raw(key: str, body: bytes) -> None:
+    """Write an object straight into moto's S3 backend (fast: no HTTP round trip)."""
+    s3_backends[ACCOUNT]["aws"].put_object(BUCKET, key, body)
+
+
+def put_day(day: str, body: bytes = b"1.0,2.0,3.0\n4.0,5.0,6.0\n", name: str | None = None) -> str:
+    key = f"{DATA_PREFIX}{name or day + '.csv'}"
+    put_raw(key, body)
+    return key
+
+
+def log_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON log lines among captured stdout."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+class CallCounter:
+    """Records API calls a client makes (operation, parameters) through botocore's event
+    hooks: `CallCounter(client, "s3.ListObjectsV2")`. Count, don't time."""
+
+    def __init__(self, client: Any, pattern: str) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        client.meta.events.register(f"provide-client-params.{pattern}", self._record)
+
+    def _record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.calls.append((model.name, params))
+
+    def count(self, operation: str) -> int:
+        return sum(1 for name, _ in self.calls if name == operation)

@@ -1,0 +1,381 @@
+"""CheckData against moto: window, marker, ignored names, bad files, manifest, overlaps."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from functions import contract
+from functions.errors import DataValidationError, InputValidationError, MarkerError
+
+from .conftest import (
+    BUCKET,
+    DATA_PREFIX,
+    MANIFEST_PREFIX,
+    MARKER,
+    STATE_MACHINE_ARN,
+    CallCounter,
+    log_lines,
+    put_day,
+    put_raw,
+)
+
+pytestmark = pytest.mark.unit
+
+RUN_TIME = "2026-01-10T05:00:00Z"  # 06:00 in Europe/Paris: run date 2026-01-10
+EXECUTION = "run-2026-01-10-0600"
+
+
+def event(input_: Any = None, name: str = EXECUTION, start: str = RUN_TIME) -> dict[str, Any]:
+    return {
+        "input": {} if input_ is None else input_,
+        "execution": {
+            "name": name,
+            "id": f"{STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:{name}",
+            "startTime": start,
+            "stateMachineArn": STATE_MACHINE_ARN,
+        },
+    }
+
+
+@pytest.fixture
+def check(load_module, s3, ssm, sfn):
+    sfn.create_state_machine(
+        name="retraining-dev",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )
+
+    def run(input_: Any = None, **env: str | None) -> dict[str, Any]:
+        module = load_module("check_data", **env)
+        return module.handler(event(input_), None)
+
+    return run
+
+
+def manifests(s3) -> list[str]:
+    return [
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=MANIFEST_PREFIX).get("Contents", [])
+    ]
+
+
+def read_manifest(s3, uri: str) -> list[Any]:
+    key = uri.removeprefix(f"s3://{BUCKET}/")
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def marker_value(ssm) -> str | None:
+    try:
+        return ssm.get_parameter(Name=MARKER)["Parameter"]["Value"]
+    except ClientError:
+        return None
+
+
+def test_first_run_trains_on_the_whole_window_and_writes_the_manifest(check, s3):
+    for day in ("2026-01-08", "2026-01-09", "2026-01-10"):
+        put_day(day)
+    put_day("2025-12-11")  # 30 days before the run date: just outside the window
+    put_day("2025-12-12")  # the window's first day
+
+    data = check()
+
+    assert data["decision"] == contract.DECISION_TRAIN
+    assert data["runTime"] == RUN_TIME
+    assert data["runDate"] == "2026-01-10"
+    assert (data["windowStart"], data["windowEnd"]) == ("2025-12-12", "2026-01-10")
+    assert (data["fileCount"], data["newFileCount"]) == (4, 4)
+    assert data["markerBefore"] is None
+    assert data["newestDate"] == "2026-01-10"
+    assert data["manifestUri"] == f"s3://{BUCKET}/{MANIFEST_PREFIX}{EXECUTION}.manifest"
+    assert read_manifest(s3, data["manifestUri"]) == [
+        {"prefix": f"s3://{BUCKET}/{DATA_PREFIX}"},
+        "2025-12-12.csv",
+        "2026-01-08.csv",
+        "2026-01-09.csv",
+        "2026-01-10.csv",
+    ]
+    assert (data["ignored"], data["ignoredCount"]) == ([], 0)
+    assert "files" not in json.dumps(data)  # counts and URIs only, never the file list
+
+
+def test_only_files_after_the_marker_are_new(check, ssm):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-08", Type="String")
+    for day in ("2026-01-07", "2026-01-08", "2026-01-09"):
+        put_day(day)
+
+    data = check()
+
+    assert data["decision"] == contract.DECISION_TRAIN
+    assert (data["fileCount"], data["newFileCount"], data["markerBefore"]) == (3, 1, "2026-01-08")
+    assert marker_value(ssm) == "2026-01-08"  # CheckData never writes the marker
+
+
+def test_no_file_after_the_marker_is_no_new_data_and_writes_nothing(check, ssm, s3):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    put_day("2026-01-08")
+    put_day("2026-01-09")
+
+    data = check()
+
+    assert data["decision"] == contract.DECISION_NO_NEW_DATA
+    assert (data["fileCount"], data["newFileCount"], data["manifestUri"]) == (2, 0, None)
+    assert manifests(s3) == []
+
+
+def test_force_retrains_the_window_without_new_data_and_revalidates_it(check, ssm, s3):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    put_day("2026-01-09")
+    assert check({"force": True})["decision"] == contract.DECISION_TRAIN
+    put_day("2026-01-08", b"1,2\nbroken,3\n")  # older than the marker, re-checked on force
+    with pytest.raises(DataValidationError, match=r"2026-01-08\.csv line 2, field 0"):
+        check({"force": True})
+
+
+def test_force_with_an_empty_window_has_nothing_to_train(check, s3):
+    data = check({"force": True})
+    assert data["decision"] == contract.DECISION_NO_NEW_DATA
+    assert manifests(s3) == []
+
+
+def test_the_run_date_is_the_scheduled_time_in_the_stack_time_zone(check):
+    put_day("2026-03-01")
+    # 23:30 UTC on Feb 28 is 00:30 on Mar 1 in Paris: the file of Mar 1 is not in the future.
+    data = check({"trigger": "schedule", "scheduledTime": "2026-02-28T23:30:00Z"})
+    assert (data["runDate"], data["runTime"], data["trigger"]) == (
+        "2026-03-01",
+        "2026-02-28T23:30:00Z",
+        "schedule",
+    )
+    assert data["fileCount"] == 1
+    utc = check({"scheduledTime": "2026-02-28T23:30:00Z"}, TIME_ZONE="UTC")
+    assert utc["runDate"] == "2026-02-28"
+    assert utc["ignored"] == [
+        {"key": f"{DATA_PREFIX}2026-03-01.csv", "reason": "date after the run date"}
+    ]
+
+
+def test_unusable_names_are_ignored_and_reported(check, s3, capsys):
+    put_day("2026-01-09")
+    bad = [
+        put_day("2026-02-30", name="2026-02-30.csv"),  # no such date
+        put_day("2026-01-11"),  # after the run date
+        put_day("x", name="notes.txt"),
+        put_day("2026-01-07", name="2026-01-07.csv.gz"),  # a lone day with a wrong name
+    ]
+    put_raw(f"{DATA_PREFIX}archive/2026-01-05.csv", b"1,2\n")  # nested folder
+
+    data = check()
+
+    assert data["decision"] == contract.DECISION_TRAIN
+    assert data["fileCount"] == 1
+    reasons = {i["key"]: i["reason"] for i in data["ignored"]}
+    assert reasons == {
+        bad[0]: "not a real calendar date",
+        bad[1]: "date after the run date",
+        bad[2]: "name is not YYYY-MM-DD.csv",
+        bad[3]: "name is not YYYY-MM-DD.csv",
+        f"{DATA_PREFIX}archive/": "sub-folder (only files directly under the prefix are read)",
+    }
+    assert data["ignoredCount"] == 5
+    assert read_manifest(s3, data["manifestUri"])[1:] == ["2026-01-09.csv"]
+    logged = [line for line in log_lines(capsys.readouterr().out) if line.get("ignoredCount")]
+    assert logged and logged[0]["level"] == "WARNING" and logged[0]["runId"] == EXECUTION
+
+
+def test_ignored_list_is_capped_at_20_but_counted(check):
+    for i in range(25):
+        put_day("x", name=f"zz-junk-{i:02d}.txt")
+    data = check()
+    assert (len(data["ignored"]), data["ignoredCount"]) == (20, 25)
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["2026-01-05.csv", "2026-01-05.CSV"], "2 files claim the date 2026-01-05"),
+        (["2026-01-05.csv", "2026-01-05.csv.csv"], "2 files claim the date 2026-01-05"),
+        (["2026-01-05 (1).csv", "2026-01-05.csv"], "2 files claim the date 2026-01-05"),
+    ],
+)
+def test_duplicate_dates_fail_naming_every_key_and_write_nothing(check, s3, ssm, names, message):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-01", Type="String")
+    keys = [put_day("2026-01-05", name=n) for n in names]
+    with pytest.raises(DataValidationError) as raised:
+        check()
+    assert message in str(raised.value)
+    for key in keys:
+        assert repr(key) in str(raised.value)
+    assert manifests(s3) == []
+    assert marker_value(ssm) == "2026-01-01"
+
+
+BAD_FILES = [
+    (
+        "header row",
+        b"target,f1,f2\n1,2,3\n",
+        "line 1, field 0: 'target' is not a finite decimal number (a header row?",
+    ),
+    (
+        "wrong column count",
+        b"1,2,3\n4,5,6\n7,8\n",
+        "line 3, field 2: 2 fields where line 1 has 3 ((missing))",
+    ),
+    ("extra column", b"1,2\n3,4,5\n", "line 2, field 2: 3 fields where line 1 has 2 ('5')"),
+    (
+        "non-numeric value",
+        b"1,2,3\n4,five,6\n",
+        "line 2, field 1: 'five' is not a finite decimal number",
+    ),
+    ("not finite", b"1,2\n3,inf\n", "line 2, field 1: 'inf' is not a finite decimal number"),
+    ("nan", b"1,nan\n", "line 1, field 1: 'nan'"),
+    ("overflow", b"1,1e999\n", "line 1, field 1: '1e999'"),
+    ("single column", b"1\n2\n", "line 1, field 1: only 1 field"),
+    ("empty file", b"", "the file is empty (no rows)"),
+    ("empty line", b"1,2\n\n3,4\n", "line 2, field 0: the line is empty"),
+    (
+        "gzip bytes",
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
+        "line 1, field 0: not UTF-8 text (bytes b'\\x8b",
+    ),
+    ("latin-1 text", b"1,2\n3,4\xe9\n", "line 2, field 1: not UTF-8 text"),
+    ("long value truncated", b"1," + b"x" * 500 + b"\n", "line 1, field 1: 'xxxxxxxx"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_a_bad_file_fails_the_run_before_anything_is_written(check, s3, ssm, body, message):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-01", Type="String")
+    put_day("2026-01-04")
+    key = put_day("2026-01-05", body)
+
+    with pytest.raises(DataValidationError) as raised:
+        check()
+
+    text = str(raised.value)
+    assert text.startswith(f"s3://{BUCKET}/{key}")
+    assert message in text
+    assert "before anything is written" in text
+    assert len(text) < 700  # values are truncated, never the whole line
+    assert manifests(s3) == []
+    assert marker_value(ssm) == "2026-01-01"
+
+
+def test_well_formed_variants_are_accepted(check):
+    put_day("2026-01-07", b"1,2\r\n3,4\r\n")  # CRLF
+    put_day("2026-01-08", b"-1.5,+2e-3,.5,7.\n3,4,5,6")  # no trailing newline
+    put_day("2026-01-09", b"0,0\n")
+    assert check()["newFileCount"] == 3
+
+
+@pytest.mark.parametrize(
+    ("input_", "message"),
+    [
+        ({"forse": True}, "unknown execution input field 'forse'"),
+        ({"force": "yes"}, "execution input field force must be true or false, got 'yes'"),
+        (
+            {"trigger": "cron"},
+            "execution input field trigger must be one of schedule, upload, manual, got 'cron'",
+        ),
+        (
+            {"scheduledTime": "tomorrow"},
+            "execution input field scheduledTime must be an ISO 8601 timestamp, got 'tomorrow'",
+        ),
+        ({"scheduledTime": "2026-01-10T06:00:00"}, "scheduledTime must carry a time zone"),
+        (["force"], "the execution input must be a JSON object, got ['force']"),
+    ],
+)
+def test_an_execution_input_of_the_wrong_shape_is_rejected_naming_the_field(
+    check, s3, input_, message
+):
+    put_day("2026-01-09")
+    with pytest.raises(InputValidationError) as raised:
+        check(input_)
+    assert message in str(raised.value)
+    assert manifests(s3) == []
+
+
+def test_a_marker_that_is_not_a_date_names_the_parameter(check, ssm):
+    ssm.put_parameter(Name=MARKER, Value="last tuesday", Type="String")
+    put_day("2026-01-09")
+    with pytest.raises(
+        MarkerError, match=f"SSM parameter {MARKER} must be a YYYY-MM-DD date, got 'last tuesday'"
+    ):
+        check()
+
+
+def test_a_run_started_after_another_running_one_stops(load_module, s3, sfn):
+    arn = sfn.create_state_machine(
+        name="retraining-dev",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    first = sfn.start_execution(stateMachineArn=arn, name="first")
+    second = sfn.start_execution(stateMachineArn=arn, name="second")
+    started = {
+        e["name"]: e["startDate"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]
+    }
+    put_day("2026-01-09")
+    module = load_module("check_data")
+
+    def as_event(name: str, arn_: str) -> dict[str, Any]:
+        e = event({"scheduledTime": RUN_TIME}, name=name, start=started[name].isoformat())
+        e["execution"]["id"] = arn_
+        return e
+
+    later = module.handler(as_event("second", second["executionArn"]), None)
+    assert later["decision"] == contract.DECISION_RUN_IN_PROGRESS
+    assert later["runningExecution"] == "first"
+    assert manifests(s3) == []
+    earlier = module.handler(as_event("first", first["executionArn"]), None)
+    assert earlier["decision"] == contract.DECISION_TRAIN
+
+
+def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3, ssm, sfn):
+    """3,650 daily files, a 730-day window: at most 3 LIST calls (counted, not timed)."""
+    sfn.create_state_machine(
+        name="retraining-dev",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )
+    run_date = date(2026, 1, 10)
+    for offset in range(3650):
+        put_day((run_date - timedelta(days=offset)).isoformat(), b"1,2\n")
+    ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    module = load_module("check_data", TRAINING_WINDOW_DAYS="730")
+    lists = CallCounter(module.S3, "s3.ListObjectsV2")
+    gets = CallCounter(module.S3, "s3.GetObject")
+
+    data = module.handler(event(), None)
+
+    assert (data["fileCount"], data["newFileCount"]) == (730, 1)
+    assert data["windowStart"] == (run_date - timedelta(days=729)).isoformat()
+    assert 1 <= lists.count("ListObjectsV2") <= 3
+    assert gets.count("GetObject") == 1  # only the new file's content is read
+
+
+def test_a_window_of_one_day_is_the_run_date_alone(check):
+    put_day("2026-01-09")
+    put_day("2026-01-10")
+    data = check(TRAINING_WINDOW_DAYS="1")
+    assert (data["windowStart"], data["windowEnd"], data["fileCount"]) == (
+        "2026-01-10",
+        "2026-01-10",
+        1,
+    )
+
+
+def test_the_event_must_carry_the_execution(load_module, s3):
+    module = load_module("check_data")
+    with pytest.raises(
+        InputValidationError, match=r"event field execution\.stateMachineArn is missing"
+    ):
+        module.handler(
+            {"input": {}, "execution": {"name": "x", "id": "y", "startTime": RUN_TIME}}, None
+        )

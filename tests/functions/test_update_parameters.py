@@ -1,0 +1,59 @@
+"""UpdateParameters: the marker only ever moves forward."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions.errors import InputValidationError, MarkerError
+
+from .conftest import MARKER
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def update(load_module, ssm):
+    module = load_module("update_parameters")
+    return lambda newest: module.handler(
+        {"newestDate": newest, "execution": {"name": "run-1"}}, None
+    )
+
+
+def marker(ssm) -> str:
+    return ssm.get_parameter(Name=MARKER)["Parameter"]["Value"]
+
+
+def test_the_first_run_creates_the_marker(update, ssm):
+    assert update("2026-01-10") == {"before": None, "after": "2026-01-10", "advanced": True}
+    assert marker(ssm) == "2026-01-10"
+
+
+def test_a_newer_date_advances_it(update, ssm):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    assert update("2026-01-10") == {"before": "2026-01-09", "after": "2026-01-10", "advanced": True}
+    assert marker(ssm) == "2026-01-10"
+
+
+@pytest.mark.parametrize("newest", ["2026-01-09", "2026-01-10"])
+def test_it_never_goes_backwards(update, ssm, newest):
+    ssm.put_parameter(Name=MARKER, Value="2026-01-10", Type="String")
+    assert update(newest) == {"before": "2026-01-10", "after": "2026-01-10", "advanced": False}
+    assert marker(ssm) == "2026-01-10"
+    assert ssm.get_parameter(Name=MARKER)["Parameter"]["Version"] == 1  # not even rewritten
+
+
+@pytest.mark.parametrize("newest", [None, "2026-1-10", "20260110", "2026-02-30", 20260110])
+def test_a_newest_date_that_is_not_a_date_is_rejected(update, ssm, newest):
+    with pytest.raises(
+        InputValidationError, match="event field newestDate must be a YYYY-MM-DD date"
+    ):
+        update(newest)
+    with pytest.raises(ssm.exceptions.ParameterNotFound):
+        ssm.get_parameter(Name=MARKER)
+
+
+def test_a_corrupt_marker_is_not_overwritten(update, ssm):
+    ssm.put_parameter(Name=MARKER, Value="yesterday", Type="String")
+    with pytest.raises(MarkerError, match=MARKER):
+        update("2026-01-10")
+    assert marker(ssm) == "yesterday"
