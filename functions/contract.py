@@ -119,3 +119,13 @@ def next_poll_timeout(previous_seconds: int, max_seconds: int) -> int:
 ERROR_SETTINGS: Final = "SettingsError"  # a cold start with a missing/malformed variable
 ERROR_MARKER: Final = "MarkerError"  # the SSM marker is not a YYYY-MM-DD date
 ERROR_ENDPOINT_NOT_UPDATABLE: Final = "EndpointNotUpdatableError"  # busy, Failed, ...
+
+
+def endpoint_event_status(status: str) -> str:
+    """How "SageMaker Endpoint State Change" events spell an EndpointStatus.
+
+    DescribeEndpoint says `InService`, `UpdateRollbackFailed`; the events say `IN_SERVICE`,
+    `UPDATE_ROLLBACK_FAILED`. Training-job events use the API's spelling. EventBridge rules
+    that match endpoint events must use this spelling.
+    """
+    return "".join(f"_{ch}" if ch.isupper() and i else ch for i, ch in enumerate(status)).upper()
