@@ -1,0 +1,128 @@
+"""Whole-machine sequences on moto's interpreter: random SageMaker status sequences end in
+the designed terminal state, with bounded transitions and the marker written only on success.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from functions import contract as c
+from tests.workflow.stubbed_pipeline import Script, StubbedPipeline
+from workflow import pipeline as p
+from workflow.options import PipelineOptions
+
+pytestmark = pytest.mark.properties
+
+OPTIONS = PipelineOptions(
+    training_max_runtime_seconds=6 * 3600, deployment_timeout_seconds=3600, poll_initial_seconds=600
+)
+UNKNOWN = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij", min_size=3, max_size=12).filter(
+    lambda s: (
+        s not in c.TERMINAL_STATUSES[c.STAGE_TRAINING] + c.TERMINAL_STATUSES[c.STAGE_DEPLOYMENT]
+    )
+)
+
+
+def _waiting(stage: str) -> st.SearchStrategy[str]:
+    known = c.TRAINING_WAITING if stage == c.STAGE_TRAINING else c.ENDPOINT_WAITING
+    return st.sampled_from(known) | UNKNOWN
+
+
+def _sequence(stage: str, max_polls: int) -> st.SearchStrategy[list[str]]:
+    # Up to two polls past the bound, to exercise StatusCheckTimedOut.
+    waiting = st.lists(_waiting(stage), max_size=max_polls + 1)
+    return st.tuples(waiting, st.sampled_from(c.TERMINAL_STATUSES[stage])).map(
+        lambda pair: [*pair[0], pair[1]]
+    )
+
+
+@pytest.fixture(scope="module")
+def machine():
+    with StubbedPipeline(OPTIONS) as stubbed:
+        yield stubbed
+
+
+def expected(script: Script) -> tuple[str, str | None, int]:
+    """(execution status, Fail error or None, GetStatus calls) by the documented routing."""
+    polls_training = _polls_until_terminal(script.training, OPTIONS.training_max_polls)
+    if polls_training is None:
+        return "FAILED", "TrainingFailed", OPTIONS.training_max_polls
+    if script.training[polls_training - 1] not in c.TRAINING_SUCCEEDED:
+        return "FAILED", "TrainingFailed", polls_training
+    polls_deploy = _polls_until_terminal(script.deployment, OPTIONS.deployment_max_polls)
+    if polls_deploy is None:
+        return "FAILED", "DeploymentFailed", polls_training + OPTIONS.deployment_max_polls
+    final = script.deployment[polls_deploy - 1]
+    calls = polls_training + polls_deploy
+    if final in c.ENDPOINT_SUCCEEDED and script.serving:
+        return "SUCCEEDED", None, calls
+    return "FAILED", "DeploymentFailed", calls
+
+
+def _polls_until_terminal(statuses: list[str], max_polls: int) -> int | None:
+    """GetStatus calls until a terminal status, or None when the bound ends the wait first."""
+    for index, status in enumerate(statuses, start=1):
+        if (
+            status
+            in c.TERMINAL_STATUSES[c.STAGE_TRAINING] + c.TERMINAL_STATUSES[c.STAGE_DEPLOYMENT]
+        ):
+            return index
+        if index >= max_polls:
+            return None
+    return None
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    training=_sequence(c.STAGE_TRAINING, OPTIONS.training_max_polls),
+    deployment=_sequence(c.STAGE_DEPLOYMENT, OPTIONS.deployment_max_polls),
+    serving=st.booleans(),
+    events=st.booleans(),
+)
+def test_status_sequences_end_in_the_designed_state(machine, training, deployment, serving, events):
+    script = Script(training=training, deployment=deployment, serving=serving, events=events)
+    outcome = machine.run(script)
+    status, error, get_status_calls = expected(script)
+    assert (outcome.status, outcome.error) == (status, error), outcome.states
+    assert outcome.invoked.get("get_status", 0) == get_status_calls
+    # The marker is written exactly when the run succeeds.
+    assert outcome.invoked.get("update_parameters", 0) == (1 if status == "SUCCEEDED" else 0)
+    assert (p.UPDATE_PARAMETERS in outcome.states) == (status == "SUCCEEDED")
+    # Cost is bounded by the polls: ~4 transitions per poll plus a fixed path.
+    assert outcome.transitions <= 20 + 4 * get_status_calls
+    assert outcome.history_events < 25_000
+
+
+def test_a_clean_run_takes_the_seed_path(machine):
+    outcome = machine.run(Script(["InProgress", "Completed"], ["Creating", "InService"]))
+    assert outcome.status == "SUCCEEDED"
+    assert outcome.states == [
+        p.CHECK_DATA,
+        p.CHECK_DATA_BRANCH,
+        p.START_TRAINING_JOB,
+        p.NOTIFY_SLACK,
+        p.NOTIFY_SLACK_BRANCH,
+        p.CHECK_STATUS_WAIT,
+        p.GET_STATUS,
+        p.CHECK_STATUS_BRANCH,
+        p.CHECK_STATUS_WAIT,
+        p.GET_STATUS,
+        p.CHECK_STATUS_BRANCH,
+        p.NOTIFY_SLACK,
+        p.NOTIFY_SLACK_BRANCH,
+        p.JOB_COMPLETED,
+        p.DEPLOY_MODEL,
+        p.NOTIFY_DEPLOYMENT_STARTED,
+        p.CHECK_STATUS_WAIT,
+        p.GET_STATUS,
+        p.CHECK_STATUS_BRANCH,
+        p.CHECK_STATUS_WAIT,
+        p.GET_STATUS,
+        p.CHECK_STATUS_BRANCH,
+        p.NOTIFY_SLACK,
+        p.NOTIFY_SLACK_BRANCH,
+        p.DEPLOYMENT_COMPLETED,
+        p.UPDATE_PARAMETERS,
+    ]

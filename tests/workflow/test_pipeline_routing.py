@@ -1,0 +1,191 @@
+"""Property tests of the pipeline's Choice routing (CI runs them before any `pulumi up`).
+
+The statuses come from botocore's SageMaker service model at test time, so a status AWS adds
+later is tested the day botocore ships it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import botocore.session
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from functions import contract as c
+from workflow import pipeline as p
+from workflow import routing
+from workflow.asl import StatesError
+
+pytestmark = pytest.mark.properties
+
+REPO = Path(__file__).resolve().parents[2]
+MACHINE = p.build_pipeline()
+FATAL = {"States.NoChoiceMatched", "States.Runtime"}
+
+
+def _botocore_enum(shape: str) -> list[str]:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return list(model.shape_for(shape).enum)
+
+
+BOTOCORE_STATUSES = {
+    c.STAGE_TRAINING: _botocore_enum("TrainingJobStatus"),
+    c.STAGE_DEPLOYMENT: _botocore_enum("EndpointStatus"),
+}
+ALL_STATUSES = sorted({s for statuses in BOTOCORE_STATUSES.values() for s in statuses})
+
+# What the Lambdas could put in a field: the real values, any text, and wrong types.
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+statuses = st.sampled_from(ALL_STATUSES) | st.text() | json_scalars
+stages = st.sampled_from(c.STAGES) | st.text() | json_scalars
+poll = st.fixed_dictionaries(
+    {},
+    optional={
+        c.POLL_COUNT: st.integers(min_value=0, max_value=10_000) | json_scalars,
+        c.POLL_TIMEOUT_SECONDS: st.integers(min_value=1, max_value=86_400) | json_scalars,
+    },
+)
+status_document = st.fixed_dictionaries(
+    {},
+    optional={
+        c.STATUS_STAGE: stages,
+        c.STATUS_STATUS: statuses,
+        "name": st.text(min_size=1) | json_scalars,
+        c.STATUS_SERVING: st.booleans() | json_scalars,
+        c.STATUS_POLL: poll | json_scalars,
+        "message": st.text(),
+    },
+)
+data_document = st.fixed_dictionaries(
+    {},
+    optional={
+        c.DATA_DECISION: st.sampled_from(c.DECISIONS) | st.text() | json_scalars,
+        "newestDate": st.text(),
+    },
+)
+documents = st.fixed_dictionaries(
+    {},
+    optional={
+        c.KEY_DATA: data_document | json_scalars,
+        c.KEY_STATUS: status_document | json_scalars,
+        c.KEY_ERROR: st.fixed_dictionaries({"Error": st.text(), "Cause": st.text()}),
+        c.KEY_NOTIFICATION: st.dictionaries(st.text(), json_scalars, max_size=3),
+    },
+)
+
+
+@pytest.mark.parametrize("state", p.CHOICE_STATES)
+@given(document=documents)
+def test_totality_every_choice_routes_every_document_to_a_state(state, document):
+    try:
+        target = MACHINE.route(state, document)
+    except StatesError as error:  # pragma: no cover - the assertion message is the point
+        pytest.fail(f"{state} raised {error.error} on {json.dumps(document)}")
+    assert target in MACHINE.states
+
+
+@pytest.mark.parametrize("state", [p.NOTIFY_SLACK_BRANCH, p.CHECK_STATUS_BRANCH])
+@pytest.mark.parametrize("stage", c.STAGES)
+@pytest.mark.parametrize("status", ALL_STATUSES)
+def test_totality_over_every_botocore_status_of_every_stage(state, stage, status):
+    for serving in (True, False):
+        for count in (0, 1, 10_000):
+            doc = routing.status_document(stage, status, serving=serving, poll_count=count)
+            assert MACHINE.route(state, doc) in MACHINE.states
+
+
+def expected_route(state: str, stage: str, status: str, serving: bool, count: int) -> str:
+    """The documented routing, stated from the classification (not from the rules)."""
+    options = p.PipelineOptions()
+    max_polls = {c.STAGE_TRAINING: options.training_max_polls}.get(
+        stage, options.deployment_max_polls
+    )
+    if state == p.CHECK_STATUS_BRANCH:
+        if c.is_terminal(stage, status):
+            return p.NOTIFY_SLACK
+        return p.STATUS_CHECK_TIMED_OUT if count >= max_polls else p.CHECK_STATUS_WAIT
+    if stage == c.STAGE_TRAINING:
+        if status in c.TRAINING_SUCCEEDED:
+            return p.JOB_COMPLETED
+        if status in c.TRAINING_FAILED:
+            return p.JOB_FAILED
+        return p.CHECK_STATUS_WAIT
+    if status in c.ENDPOINT_SUCCEEDED:
+        return p.DEPLOYMENT_COMPLETED if serving else p.DEPLOYMENT_FAILED
+    if status in c.ENDPOINT_FAILED:
+        return p.DEPLOYMENT_FAILED
+    return p.CHECK_STATUS_WAIT
+
+
+@pytest.mark.parametrize("state", [p.NOTIFY_SLACK_BRANCH, p.CHECK_STATUS_BRANCH])
+@given(
+    stage=st.sampled_from(c.STAGES),
+    status=st.sampled_from(ALL_STATUSES) | st.text(),
+    serving=st.booleans(),
+    count=st.integers(min_value=0, max_value=500),
+)
+def test_correctness_routing_equals_the_documented_table(state, stage, status, serving, count):
+    doc = routing.status_document(stage, status, serving=serving, poll_count=count)
+    assert MACHINE.route(state, doc) == expected_route(state, stage, status, serving, count)
+
+
+@given(decision=st.sampled_from(c.DECISIONS) | st.text())
+def test_check_data_branch_trains_only_on_a_train_decision(decision):
+    target = MACHINE.route(p.CHECK_DATA_BRANCH, {c.KEY_DATA: {c.DATA_DECISION: decision}})
+    expected = {
+        c.DECISION_TRAIN: p.START_TRAINING_JOB,
+        c.DECISION_RUN_IN_PROGRESS: p.ANOTHER_RUN_IN_PROGRESS,
+    }.get(decision, p.NO_NEW_DATA)
+    assert target == expected
+
+
+@given(stage=stages)
+def test_failure_branch_fails_the_stage_that_failed(stage):
+    target = MACHINE.route(p.FAILURE_BRANCH, {c.KEY_STATUS: {c.STATUS_STAGE: stage}})
+    expected = p.DEPLOYMENT_FAILED if stage == c.STAGE_DEPLOYMENT else p.JOB_FAILED
+    assert target == expected
+
+
+def test_the_original_routing_fails_where_ours_does_not():
+    """The baseline (the sample's topology) crashes on statuses the sample never named."""
+    from workflow.baseline import build_baseline
+
+    baseline = build_baseline()
+    crashes = []
+    for state in (p.NOTIFY_SLACK_BRANCH, p.CHECK_STATUS_BRANCH):
+        for stage, known in BOTOCORE_STATUSES.items():
+            for status in [*known, routing.UNKNOWN_STATUS]:
+                doc = routing.status_document(stage, status)
+                assert routing.route(MACHINE, state, doc) not in FATAL
+                if routing.route(baseline, state, doc) in FATAL:
+                    crashes.append((state, stage, status))
+    assert len(crashes) >= 18, crashes  # the issue measured 18 of 34 with an older enum
+
+
+def test_route_cli_answers_for_every_choice_state():
+    for state in p.CHOICE_STATES:
+        result = subprocess.run(
+            [sys.executable, "-m", "workflow", "route", state, json.dumps({})],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert result.stdout.strip() in MACHINE.states
+
+
+def test_route_cli_rejects_a_state_that_is_not_a_choice():
+    result = subprocess.run(
+        [sys.executable, "-m", "workflow", "route", "Nope", "{}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2 and re.search(r"invalid choice", result.stderr)

@@ -1,0 +1,141 @@
+"""The original sample's topology, rebuilt with our DSL, as the benchmark's baseline.
+
+Same states and the same Lambda functions as the pipeline, but wired as the system we
+replace: a fixed 60-second Wait → GetStatus → Choice loop, Choice states that know only the
+statuses the sample knew and have no Default, and no Retry or Catch anywhere. `make bench`
+runs it side by side with `workflow.pipeline` to measure what the redesign buys.
+"""
+
+from __future__ import annotations
+
+from functions import catalog
+from functions import contract as c
+from workflow import pipeline as p
+from workflow.asl import (
+    Choice,
+    Condition,
+    Fail,
+    Pass,
+    Placeholder,
+    StateMachine,
+    Succeed,
+    Task,
+    Wait,
+)
+
+ORIGINAL_POLL_SECONDS = 60
+# The only statuses the original Choice rules named.
+ORIGINAL_WAITING = {c.STAGE_TRAINING: ("InProgress",), c.STAGE_DEPLOYMENT: ("Creating", "Updating")}
+ORIGINAL_TERMINAL = {
+    c.STAGE_TRAINING: ("Completed", "Failed"),
+    c.STAGE_DEPLOYMENT: ("InService", "Failed"),
+}
+
+
+def _is(stage: str, status: str) -> Condition:
+    return Condition.and_(
+        Condition.string_equals(p.STAGE, stage), Condition.string_equals(p.STATUS, status)
+    )
+
+
+def _any(pairs: list[tuple[str, str]]) -> Condition:
+    return Condition.or_(*(_is(stage, status) for stage, status in pairs))
+
+
+def build_baseline(model_name: str = "linear-learner") -> StateMachine:
+    polling = {"initialSeconds": ORIGINAL_POLL_SECONDS, "maxSeconds": ORIGINAL_POLL_SECONDS}
+
+    def task(name: str, function: catalog.FunctionSpec, parameters: dict, result_path: str) -> Task:
+        return Task(name, Placeholder(function.key), parameters=parameters, result_path=result_path)
+
+    job_failed = Fail(p.JOB_FAILED, error="TrainingFailed")
+    deployment_failed = Fail(p.DEPLOYMENT_FAILED, error="DeploymentFailed")
+    update_parameters = task(
+        p.UPDATE_PARAMETERS,
+        catalog.UPDATE_PARAMETERS,
+        {"newestDate.$": f"$.{c.KEY_DATA}.newestDate", "execution": p.EXECUTION_NAME},
+        f"$.{c.KEY_MARKER}",
+    )
+    deployment_completed = Pass(
+        p.DEPLOYMENT_COMPLETED, input_path=f"$.{c.KEY_STATUS}", result_path=f"$.{c.KEY_DEPLOYMENT}"
+    )
+    deployment_completed.next(update_parameters)
+    notify_slack = task(
+        p.NOTIFY_SLACK,
+        catalog.NOTIFY_SLACK,
+        {"kind": "status", "document.$": "$", "execution": p.EXECUTION},
+        f"$.{c.KEY_NOTIFICATION}",
+    )
+    deploy_model = task(
+        p.DEPLOY_MODEL,
+        catalog.DEPLOY_MODEL,
+        {
+            "training.$": f"$.{c.KEY_TRAINING}",
+            "data.$": f"$.{c.KEY_DATA}",
+            "execution": p.EXECUTION_NAME,
+            "polling": polling,
+        },
+        f"$.{c.KEY_STATUS}",
+    )
+    deploy_model.next(notify_slack)
+    job_completed = Pass(
+        p.JOB_COMPLETED, input_path=f"$.{c.KEY_STATUS}", result_path=f"$.{c.KEY_TRAINING}"
+    )
+    job_completed.next(deploy_model)
+    get_status = task(
+        p.GET_STATUS,
+        catalog.GET_STATUS,
+        {"status.$": f"$.{c.KEY_STATUS}", "polling": polling},
+        f"$.{c.KEY_STATUS}",
+    )
+    wait = Wait(p.CHECK_STATUS_WAIT, seconds=ORIGINAL_POLL_SECONDS)
+    wait.next(get_status)
+    waiting = [
+        (stage, status) for stage, statuses in ORIGINAL_WAITING.items() for status in statuses
+    ]
+    terminal = [
+        (stage, status) for stage, statuses in ORIGINAL_TERMINAL.items() for status in statuses
+    ]
+    get_status.next(
+        Choice(p.CHECK_STATUS_BRANCH, allow_no_default=True)
+        .when(_any(terminal), notify_slack)
+        .when(_any(waiting), wait)
+    )
+    notify_slack.next(
+        Choice(p.NOTIFY_SLACK_BRANCH, allow_no_default=True)
+        .when(_any(waiting), wait)
+        .when(_is(c.STAGE_TRAINING, "Completed"), job_completed)
+        .when(_is(c.STAGE_TRAINING, "Failed"), job_failed)
+        .when(_is(c.STAGE_DEPLOYMENT, "InService"), deployment_completed)
+        .when(_is(c.STAGE_DEPLOYMENT, "Failed"), deployment_failed)
+    )
+    start_training_job = task(
+        p.START_TRAINING_JOB,
+        catalog.START_TRAINING_JOB,
+        {"data.$": f"$.{c.KEY_DATA}", "execution": p.EXECUTION_NAME, "polling": polling},
+        f"$.{c.KEY_STATUS}",
+    )
+    start_training_job.next(notify_slack)
+    check_data = task(
+        p.CHECK_DATA,
+        catalog.CHECK_DATA,
+        {
+            "input.$": "$",
+            "execution": {
+                "name.$": "$$.Execution.Name",
+                "id.$": "$$.Execution.Id",
+                "startTime.$": "$$.Execution.StartTime",
+                "stateMachineArn.$": "$$.StateMachine.Id",
+            },
+        },
+        f"$.{c.KEY_DATA}",
+    )
+    check_data.next(
+        Choice(p.CHECK_DATA_BRANCH, allow_no_default=True)
+        .when(Condition.string_equals(p.DECISION, c.DECISION_TRAIN), start_training_job)
+        .when(
+            Condition.string_equals(p.DECISION, c.DECISION_NO_NEW_DATA),
+            Succeed(p.NO_NEW_DATA),
+        )
+    )
+    return StateMachine(check_data, comment=f"Original topology (baseline) for {model_name}")
