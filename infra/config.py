@@ -1,0 +1,510 @@
+"""The stack's typed configuration: the one place that reads `Pulumi.<stack>.yaml`.
+
+Keys live in the `retraining` namespace (the project's name). Stack-wide keys configure
+what every model pipeline shares (bucket, logs, Slack, alarms, tags); per-model keys set
+the defaults of every model and can be overridden per model inside `retraining:models`:
+
+    retraining:trainingInstanceType: ml.m5.large     # default of every model
+    retraining:models:
+      - name: demand
+        trainingInstanceType: ml.m5.xlarge           # this model only
+
+Each setting is declared once, as a dataclass field whose metadata carries its key, kind
+(type + validation) and meaning; `infra.config_docs` renders docs/configuration.md from
+that metadata. Every problem is collected and reported at once, each naming its key.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from infra import config_kinds as k
+from workflow.options import PipelineOptions
+
+NAMESPACE: Final = "retraining"
+MODELS_KEY: Final = "models"
+REGION_KEY: Final = "aws:region"
+LAMBDA_LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+STATE_MACHINE_LOG_LEVELS: Final = ("OFF", "ALL", "ERROR", "FATAL")
+DEFAULT_MODEL_NAME: Final = "linear-learner"
+# Linear Learner, regression on CSV (target in the first column). `predictor_type` is the
+# one hyperparameter it requires; `feature_dim: auto` lets it count the columns (older
+# versions of the algorithm required feature_dim). Small mini-batches suit daily files.
+DEFAULT_HYPERPARAMETERS: Final = (
+    ("feature_dim", "auto"),
+    ("mini_batch_size", "100"),
+    ("predictor_type", "regressor"),
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: k.Kind
+    doc: str
+    required: bool = False
+
+
+def setting(
+    key: str, kind: k.Kind, doc: str, default: Any = None, *, required: bool = False
+) -> Any:
+    """A dataclass field that is also a documented, validated config key."""
+    metadata = {"setting": Setting(key, kind, doc, required)}
+    if required:
+        return field(metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def setting_of(field_: Any) -> Setting:
+    return field_.metadata["setting"]
+
+
+class ConfigError(pulumi.RunError):
+    """Invalid stack configuration. A RunError: Pulumi prints it without a traceback."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid stack configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """One model pipeline. Every key but `name` may also be set stack-wide as its default."""
+
+    name: str = setting(
+        "name",
+        k.MODEL_NAME,
+        "The model's name: its S3 prefixes `data/<name>/...`, its endpoint, its SSM marker "
+        "`/models/<name>/train/latest` and the prefix of its training jobs.",
+        required=True,
+    )
+    schedule: str = setting(
+        "schedule",
+        k.SCHEDULE,
+        "When the pipeline runs (EventBridge Scheduler expression, in `scheduleTimeZone`).",
+        "cron(0 3 * * ? *)",
+    )
+    schedule_time_zone: str = setting(
+        "scheduleTimeZone",
+        k.TIME_ZONE,
+        "Time zone of `schedule` and of the training window's dates.",
+        "UTC",
+    )
+    training_window_days: int = setting(
+        "trainingWindowDays",
+        k.integer(1, 36_500),
+        "How many days of data (one file per day) a run trains on.",
+        30,
+    )
+    training_instance_type: str = setting(
+        "trainingInstanceType", k.INSTANCE_TYPE, "Training instance type.", "ml.m5.large"
+    )
+    training_instance_count: int = setting(
+        "trainingInstanceCount", k.integer(1, 100), "Training instance count.", 1
+    )
+    training_volume_gb: int = setting(
+        "trainingVolumeGb", k.integer(1, 16_384), "Training volume size (GB).", 10
+    )
+    training_max_runtime_seconds: int = setting(
+        "trainingMaxRuntimeSeconds",
+        k.integer(1, 28 * 86_400),
+        "SageMaker's MaxRuntimeInSeconds; the pipeline waits this long plus an overhead.",
+        4 * 3600,
+    )
+    training_use_spot: bool = setting(
+        "trainingUseSpot", k.BOOLEAN, "Managed spot training (cheaper, may wait).", False
+    )
+    training_max_wait_seconds: int | None = setting(
+        "trainingMaxWaitSeconds",
+        k.integer(1, 28 * 86_400),
+        "SageMaker's MaxWaitTimeInSeconds; required with `trainingUseSpot`, at least "
+        "`trainingMaxRuntimeSeconds`. Ignored without spot.",
+    )
+    hyperparameters: tuple[tuple[str, str], ...] = setting(
+        "hyperparameters",
+        k.HYPERPARAMETERS,
+        "Algorithm hyperparameters (strings). Replaces the default map as a whole.",
+        DEFAULT_HYPERPARAMETERS,
+    )
+    endpoint_instance_type: str = setting(
+        "endpointInstanceType", k.INSTANCE_TYPE, "Endpoint instance type.", "ml.m5.large"
+    )
+    endpoint_instance_count: int = setting(
+        "endpointInstanceCount", k.integer(1, 100), "Endpoint instance count.", 1
+    )
+    keep_previous_versions: int = setting(
+        "keepPreviousVersions",
+        k.integer(0, 100),
+        "How many earlier Models/EndpointConfigs a deployment keeps (for rollback).",
+        2,
+    )
+    poll_initial_seconds: int = setting(
+        "pollInitialSeconds",
+        k.integer(60, 86_400),
+        "First safety timeout of a wait for SageMaker; doubles after each poll.",
+        600,
+    )
+    poll_max_seconds: int = setting(
+        "pollMaxSeconds",
+        k.integer(60, 86_400),
+        "Cap of that timeout: the longest delay after a lost state-change event.",
+        4 * 3600,
+    )
+    deployment_timeout_seconds: int = setting(
+        "deploymentTimeoutSeconds",
+        k.integer(60, 7 * 86_400),
+        "How long the pipeline waits for the endpoint before failing the run.",
+        2 * 3600,
+    )
+    upload_trigger_enabled: bool = setting(
+        "uploadTriggerEnabled",
+        k.BOOLEAN,
+        "Also run after new files land under `data/<name>/train/` (debounced).",
+        False,
+    )
+    upload_debounce_seconds: int = setting(
+        "uploadDebounceSeconds",
+        k.integer(60, 86_400),
+        "Quiet time after the last upload before the run starts.",
+        900,
+    )
+    algorithm_image: str | None = setting(
+        "algorithmImage",
+        k.ECR_IMAGE,
+        "Training and inference image. Default: the region's Linear Learner image, looked "
+        "up at deploy time.",
+    )
+    sagemaker_role_arn: str | None = setting(
+        "sagemakerRoleArn",
+        k.IAM_ROLE_ARN,
+        "Existing SageMaker execution role. Default: a least-privilege role is created.",
+    )
+    slack_channel: str = setting(
+        "slackChannel", k.SLACK_CHANNEL, "Slack channel of this model's messages.", "#retraining"
+    )
+
+    @property
+    def hyperparameters_json(self) -> str:
+        return json.dumps(dict(self.hyperparameters), sort_keys=True, separators=(",", ":"))
+
+    @property
+    def spot_max_wait_seconds(self) -> int | None:
+        return self.training_max_wait_seconds if self.training_use_spot else None
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    stack: str
+    region: str
+    models: tuple[ModelSettings, ...]
+    bucket_name: str | None = setting(
+        "bucketName",
+        k.BUCKET_NAME,
+        "Use this existing bucket (looked up, never modified). Default: a hardened bucket "
+        "is created.",
+    )
+    protect_data: bool = setting(
+        "protectData",
+        k.BOOLEAN,
+        "Protect the created bucket from `pulumi destroy` and keep it if removed from code.",
+        False,
+    )
+    noncurrent_version_expiration_days: int = setting(
+        "noncurrentVersionExpirationDays",
+        k.integer(1, 36_500),
+        "Days a replaced or deleted object version is kept in the created bucket.",
+        90,
+    )
+    log_level: str = setting(
+        "logLevel", k.choice(*LAMBDA_LOG_LEVELS), "Log level of the Lambda functions.", "INFO"
+    )
+    log_retention_days: int = setting(
+        "logRetentionDays",
+        k.integer(1, allowed=k.LOG_RETENTION_DAYS),
+        "Retention of every log group the stack creates.",
+        30,
+    )
+    state_machine_log_level: str = setting(
+        "stateMachineLogLevel",
+        k.choice(*STATE_MACHINE_LOG_LEVELS),
+        "Step Functions execution logging to CloudWatch Logs.",
+        "ERROR",
+    )
+    state_machine_log_execution_data: bool = setting(
+        "stateMachineLogExecutionData",
+        k.BOOLEAN,
+        "Include states' input and output in those logs.",
+        False,
+    )
+    tracing_enabled: bool = setting(
+        "tracingEnabled", k.BOOLEAN, "AWS X-Ray tracing of the state machine and functions.", False
+    )
+    slack_enabled: bool = setting(
+        "slackEnabled", k.BOOLEAN, "Post the pipeline's progress to Slack.", False
+    )
+    slack_token: pulumi.Output[str] | None = setting(  # noqa: RUF009 - a dataclasses.field
+        "slackToken",
+        k.SECRET,
+        "Slack bot token (`pulumi config set --secret`), stored in a Secrets Manager secret "
+        "the stack creates. Without it (and without `slackTokenSecretArn`) the secret is "
+        "created empty for you to fill.",
+    )
+    slack_token_secret_arn: str | None = setting(
+        "slackTokenSecretArn",
+        k.SECRET_ARN,
+        "Existing Secrets Manager secret holding the Slack token (instead of `slackToken`).",
+    )
+    slack_api_url: str | None = setting(
+        "slackApiUrl", k.URL, "Slack API base URL override (the embedded runtime sets it)."
+    )
+    alarm_enabled: bool = setting(
+        "alarmEnabled",
+        k.BOOLEAN,
+        "Alarm when executions fail, time out or are aborted (SNS topic).",
+        False,
+    )
+    alarm_email: str | None = setting(
+        "alarmEmail", k.EMAIL, "E-mail subscribed to the alarm topic (requires `alarmEnabled`)."
+    )
+    tags: tuple[tuple[str, str], ...] = setting(
+        "tags", k.TAGS, "Tags added to every taggable resource.", ()
+    )
+
+    @property
+    def slack_secret_needed(self) -> bool:
+        return self.slack_enabled and self.slack_token_secret_arn is None
+
+    def model(self, name: str) -> ModelSettings:
+        return next(m for m in self.models if m.name == name)
+
+
+def model_name_field() -> Any:
+    return next(f for f in fields(ModelSettings) if f.name == "name")
+
+
+def model_settings_fields() -> list[Any]:
+    """The per-model keys (every ModelSettings field but `name`)."""
+    return [f for f in fields(ModelSettings) if f.name != "name"]
+
+
+def stack_settings_fields() -> list[Any]:
+    return [f for f in fields(StackSettings) if "setting" in f.metadata]
+
+
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def known_keys() -> frozenset[str]:
+    names = [setting_of(f).key for f in stack_settings_fields() + model_settings_fields()]
+    return frozenset({REGION_KEY, _key(MODELS_KEY), *(_key(n) for n in names)})
+
+
+class _Reader:
+    """Reads settings, collecting problems instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def value(self, raw: Any, spec: Setting, path: str, default: Any) -> Any:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if spec.required:
+                self.problems.append(f"{path} is required")
+            return default
+        try:
+            return spec.kind.parse(raw)
+        except k.Invalid as error:
+            self.problems.append(f"{path} {error}, got {json.dumps(raw)}")
+            return default
+
+
+def _model(
+    reader: _Reader,
+    index: int,
+    item: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    origins: Mapping[str, str],
+) -> ModelSettings | None:
+    here = f"{_key(MODELS_KEY)}[{index}]"
+    model_fields = model_settings_fields()
+    known = {"name"} | {setting_of(f).key for f in model_fields}
+    for unknown in sorted(set(item) - known):
+        reader.problems.append(f"{here}.{unknown} is not a known per-model setting")
+    before = len(reader.problems)
+    name = reader.value(item.get("name"), setting_of(model_name_field()), f"{here}.name", None)
+    values = dict(defaults)
+    paths = dict(origins)
+    for f in model_fields:
+        spec = setting_of(f)
+        if spec.key in item:
+            paths[f.name] = f"{here}.{spec.key}"
+            values[f.name] = reader.value(item[spec.key], spec, paths[f.name], f.default)
+    if len(reader.problems) > before or name is None:
+        return None
+    model = ModelSettings(name=name, **values)
+    _check_model(reader, model, paths, here)
+    return model
+
+
+def _check_model(
+    reader: _Reader, model: ModelSettings, paths: Mapping[str, str], here: str
+) -> None:
+    if model.training_use_spot:
+        wait = model.training_max_wait_seconds
+        if wait is None:
+            reader.problems.append(
+                f"{paths['training_max_wait_seconds']} is required when "
+                f"{paths['training_use_spot']} is true"
+            )
+        elif wait < model.training_max_runtime_seconds:
+            reader.problems.append(
+                f"{paths['training_max_wait_seconds']} must be at least "
+                f"{paths['training_max_runtime_seconds']} ({model.training_max_runtime_seconds})"
+                f", got {wait}"
+            )
+    if model.poll_initial_seconds > model.poll_max_seconds:
+        reader.problems.append(
+            f"{paths['poll_initial_seconds']} must be at most {paths['poll_max_seconds']} "
+            f"({model.poll_max_seconds}), got {model.poll_initial_seconds}"
+        )
+    if not reader.problems:
+        try:
+            pipeline_options(model)
+        except ValueError as error:
+            reader.problems.append(f"{here} ({model.name}): {error}")
+
+
+def parse_settings(
+    raw: Mapping[str, Any],
+    *,
+    stack: str,
+    slack_token: pulumi.Output[str] | None = None,
+    slack_token_encrypted: bool = True,
+) -> StackSettings:
+    """Settings from config values keyed `retraining:<key>` / `aws:region` (as Pulumi holds
+    them: strings, JSON text for objects and lists). Raises ConfigError listing every
+    problem. `slack_token` is the secret `retraining:slackToken`, read apart so that it is
+    never handled as plain text; `slack_token_encrypted` says whether the stack file holds
+    it encrypted (`pulumi config set --secret`), as it must.
+    """
+    reader = _Reader()
+    _check_stack_name(reader, stack)
+    if slack_token is not None and not slack_token_encrypted:
+        reader.problems.append(
+            f"{_key('slackToken')} is stored in plain text in Pulumi.{stack}.yaml: remove it "
+            f"and set it with `pulumi config set --secret {_key('slackToken')} <token>`"
+        )
+    for unknown in sorted(key for key in raw if key.startswith(f"{NAMESPACE}:")):
+        if unknown not in known_keys():
+            reader.problems.append(f"{unknown} is not a known setting (see docs/configuration.md)")
+
+    region = reader.value(
+        raw.get(REGION_KEY), Setting("region", k.REGION, "", required=True), REGION_KEY, ""
+    )
+    stack_values: dict[str, Any] = {}
+    for f in stack_settings_fields():
+        spec = setting_of(f)
+        if spec.key == "slackToken":
+            continue  # a secret: passed in as an Output, never read as plain config
+        stack_values[f.name] = reader.value(
+            raw.get(_key(spec.key)), spec, _key(spec.key), f.default
+        )
+
+    defaults: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for f in model_settings_fields():
+        spec = setting_of(f)
+        origins[f.name] = _key(spec.key)
+        defaults[f.name] = reader.value(raw.get(_key(spec.key)), spec, _key(spec.key), f.default)
+
+    items = reader.value(
+        raw.get(_key(MODELS_KEY)),
+        Setting(MODELS_KEY, k.OBJECTS, ""),
+        _key(MODELS_KEY),
+        [{"name": DEFAULT_MODEL_NAME}],
+    )
+    models = [_model(reader, i, item, defaults, origins) for i, item in enumerate(items)]
+    names = [m.name for m in models if m is not None]
+    for duplicate in sorted({n for n in names if names.count(n) > 1}):
+        reader.problems.append(f"{_key(MODELS_KEY)} names {duplicate!r} more than once")
+
+    settings = StackSettings(
+        stack=stack,
+        region=region,
+        models=tuple(m for m in models if m is not None),
+        **stack_values,
+        slack_token=slack_token,
+    )
+    _check_stack(reader, settings)
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return settings
+
+
+def _check_stack_name(reader: _Reader, stack: str) -> None:
+    # The stack name is part of Lambda, IAM and bucket names.
+    if not re.fullmatch(r"(?=.{1,20}$)[a-z0-9]+(-[a-z0-9]+)*", stack):
+        reader.problems.append(
+            f"the stack name must be at most 20 lower-case letters, digits and single hyphens "
+            f"(it is part of resource names), got {json.dumps(stack)}"
+        )
+
+
+def _check_stack(reader: _Reader, settings: StackSettings) -> None:
+    if settings.slack_token is not None and settings.slack_token_secret_arn is not None:
+        reader.problems.append(
+            f"{_key('slackToken')} and {_key('slackTokenSecretArn')} are exclusive: "
+            "set the token or name the secret that holds it"
+        )
+    if settings.alarm_email is not None and not settings.alarm_enabled:
+        reader.problems.append(f"{_key('alarmEmail')} requires {_key('alarmEnabled')}: true")
+
+
+def pipeline_options(model: ModelSettings) -> PipelineOptions:
+    """The definition's shaping settings for this model (workflow.options)."""
+    return PipelineOptions(
+        model_name=model.name,
+        training_max_runtime_seconds=model.training_max_runtime_seconds,
+        training_max_wait_seconds=model.spot_max_wait_seconds,
+        deployment_timeout_seconds=model.deployment_timeout_seconds,
+        poll_initial_seconds=model.poll_initial_seconds,
+        poll_max_seconds=model.poll_max_seconds,
+    )
+
+
+def _configured_keys() -> set[str]:
+    """Every key of the stack's config, to report misspelled keys.
+
+    Pulumi's public Config API reads a key by name but cannot list keys; the language host
+    loads the whole stack config into `pulumi.runtime.config` (and the PULUMI_CONFIG
+    environment variable), so that is where the list comes from.
+    """
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+
+
+def load_settings() -> StackSettings:
+    """The running stack's settings (inside a Pulumi program)."""
+    config = pulumi.Config(NAMESPACE)
+    raw: dict[str, Any] = {}
+    for key in _configured_keys() | known_keys():
+        namespace, _, name = key.partition(":")
+        if key == _key("slackToken") or namespace not in (NAMESPACE, "aws"):
+            continue
+        if namespace == "aws" and key != REGION_KEY:
+            continue
+        value = pulumi.Config(namespace).get(name) if namespace == "aws" else config.get(name)
+        if value is not None:
+            raw[key] = value
+    return parse_settings(
+        raw,
+        stack=pulumi.get_stack(),
+        slack_token=config.get_secret("slackToken"),
+        slack_token_encrypted=runtime_config.is_config_secret(_key("slackToken")),
+    )

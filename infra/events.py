@@ -1,0 +1,69 @@
+"""EventBridge patterns and the scheduler's execution input, as pure functions.
+
+The terminal statuses come from `functions.contract` (their one home), so the rule that
+resumes CheckStatusWait and the state machine's Choice states agree on what "done" means.
+Only terminal events are delivered: a non-terminal event would wake nothing anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from functions import contract
+
+# EventBridge Scheduler replaces this context attribute with the fire time.
+SCHEDULED_TIME_ATTRIBUTE = "<aws.scheduler.scheduled-time>"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def training_state_change_pattern(run_resource_prefix: str) -> str:
+    """Terminal state changes of this model's training jobs (`<model>-<run suffix>`)."""
+    return _dumps(
+        {
+            "source": [contract.EVENT_SOURCE],
+            "detail-type": [contract.EVENT_TRAINING_STATE_CHANGE],
+            "detail": {
+                "TrainingJobName": [{"prefix": run_resource_prefix}],
+                "TrainingJobStatus": list(contract.TERMINAL_STATUSES[contract.STAGE_TRAINING]),
+            },
+        }
+    )
+
+
+def endpoint_state_change_pattern(endpoint_name: str) -> str:
+    """Terminal state changes of this model's endpoint."""
+    return _dumps(
+        {
+            "source": [contract.EVENT_SOURCE],
+            "detail-type": [contract.EVENT_ENDPOINT_STATE_CHANGE],
+            "detail": {
+                "EndpointName": [endpoint_name],
+                "EndpointStatus": list(contract.TERMINAL_STATUSES[contract.STAGE_DEPLOYMENT]),
+            },
+        }
+    )
+
+
+def data_upload_pattern(bucket: str, data_prefix: str) -> str:
+    """New objects under the model's training data prefix (S3 EventBridge notifications)."""
+    return _dumps(
+        {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": data_prefix}]}},
+        }
+    )
+
+
+def scheduled_run_input() -> str:
+    """The execution input of a scheduled run (docs/design.md, the state document)."""
+    return _dumps(
+        {
+            contract.INPUT_TRIGGER: contract.TRIGGER_SCHEDULE,
+            contract.INPUT_SCHEDULED_TIME: SCHEDULED_TIME_ATTRIBUTE,
+        }
+    )

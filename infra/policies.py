@@ -1,0 +1,412 @@
+"""Every IAM policy document of the stack, as pure functions of names and ARNs.
+
+Each role gets exactly the actions its code calls, on exactly the resources it touches
+(see the handlers in functions/ and docs/design.md). `Resource: "*"` appears only for the
+actions in WILDCARD_RESOURCE_ACTIONS, which IAM cannot scope to a resource; the reason is
+written next to each one, and the tests reject any other wildcard.
+
+The documents are plain dicts so that tests can lint them with parliament directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from functions import catalog
+from infra.arns import Arns
+from infra.naming import ModelNames
+
+VERSION: Final = "2012-10-17"
+Policy = dict[str, Any]
+Statement = dict[str, Any]
+
+# Actions that support no resource-level permissions (Service Authorization Reference:
+# no resource type), so `"Resource": "*"` is the only way to grant them.
+WILDCARD_RESOURCE_ACTIONS: Final[Mapping[str, str]] = {
+    "states:SendTaskSuccess": "authorized by the task token itself; no resource type exists",
+    "sagemaker:ListModels": "List* actions have no resource type; results are filtered by name",
+    "sagemaker:ListEndpointConfigs": "List* actions have no resource type",
+    "xray:PutTraceSegments": "X-Ray has no resource type for trace ingestion",
+    "xray:PutTelemetryRecords": "X-Ray has no resource type for telemetry",
+    "xray:GetSamplingRules": "X-Ray sampling rules are account-wide",
+    "xray:GetSamplingTargets": "X-Ray sampling targets are account-wide",
+    "logs:CreateLogDelivery": "vended log delivery (Step Functions) has no resource type",
+    "logs:GetLogDelivery": "vended log delivery, as above",
+    "logs:UpdateLogDelivery": "vended log delivery, as above",
+    "logs:DeleteLogDelivery": "vended log delivery, as above",
+    "logs:ListLogDeliveries": "vended log delivery, as above",
+    "logs:PutResourcePolicy": "vended log delivery edits the account's log resource policy",
+    "logs:DescribeResourcePolicies": "vended log delivery reads that account-wide policy",
+    "logs:DescribeLogGroups": "Step Functions checks the destination; no resource type",
+    "ecr:GetAuthorizationToken": "a registry login token is account-wide",
+    "cloudwatch:PutMetricData": "no resource type; scoped by the cloudwatch:namespace condition",
+}
+
+SAGEMAKER_SERVICE: Final = "sagemaker.amazonaws.com"
+SCHEDULER_SERVICE: Final = "scheduler.amazonaws.com"
+
+
+def _allow(
+    sid: str,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    condition: Mapping[str, Any] | None = None,
+) -> Statement:
+    statement: Statement = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": list(actions),
+        "Resource": list(resources),
+    }
+    if condition:
+        statement["Condition"] = dict(condition)
+    return statement
+
+
+def _allow_any_resource(
+    sid: str, actions: Sequence[str], condition: Mapping[str, Any] | None = None
+) -> Statement:
+    unexplained = [a for a in actions if a not in WILDCARD_RESOURCE_ACTIONS]
+    if unexplained:
+        raise ValueError(f"no reason recorded for granting {unexplained} on every resource")
+    return _allow(sid, actions, ["*"], condition)
+
+
+def _policy(*statements: Statement) -> Policy:
+    return {"Version": VERSION, "Statement": list(statements)}
+
+
+def service_trust_policy(service: str, source_account: str | None = None) -> Policy:
+    """Who may assume a role. `source_account` guards against the confused deputy problem
+    for services that call on behalf of a resource (Scheduler, Step Functions)."""
+    statement: Statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "sts:AssumeRole",
+    }
+    if source_account is not None:
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    return {"Version": VERSION, "Statement": [statement]}
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> Policy:
+    """Refuse every request to the bucket that does not use TLS."""
+    return _policy(
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+
+
+@dataclass(frozen=True)
+class PipelineAccess:
+    """What one model pipeline's roles may reach."""
+
+    arns: Arns
+    names: ModelNames
+    bucket: str
+    sagemaker_role_arn: str
+    algorithm_repository_arn: str
+    slack_secret_arn: str | None = None
+    tracing: bool = False
+    state_machine_logging: bool = True
+
+    # --- derived ARNs ------------------------------------------------------------------
+    @property
+    def bucket_arn(self) -> str:
+        return self.arns.s3_bucket(self.bucket)
+
+    def objects(self, prefix: str) -> str:
+        return self.arns.s3_objects(self.bucket, prefix)
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.arns.state_machine(self.names.state_machine)
+
+    @property
+    def scheduler_role_arn(self) -> str:
+        return self.arns.iam_role(self.names.scheduler_role)
+
+    @property
+    def marker_arn(self) -> str:
+        return self.arns.ssm_parameter(self.names.marker_parameter)
+
+    @property
+    def debounce_schedule_arn(self) -> str:
+        return self.arns.schedule(self.names.schedule_group, self.names.debounce_schedule)
+
+    def run_resources(self, resource_type: str) -> str:
+        """The training jobs / Models / EndpointConfigs of every run of this model."""
+        return self.arns.sagemaker(resource_type, f"{self.names.run_resource_prefix}*")
+
+    @property
+    def endpoint_arn(self) -> str:
+        return self.arns.sagemaker("endpoint", self.names.endpoint)
+
+    def function_arn(self, key: str) -> str:
+        return self.arns.lambda_function(self.names.function(key))
+
+
+# --- shared statements -------------------------------------------------------------------
+def _list_prefixes(sid: str, access: PipelineAccess, *prefixes: str) -> Statement:
+    # ListBucket is a bucket-level action: s3:prefix limits what may be listed. It also
+    # lets S3 answer 404 (not 403) for a missing key under these prefixes.
+    return _allow(
+        sid,
+        ["s3:ListBucket"],
+        [access.bucket_arn],
+        {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
+    )
+
+
+def _pass_role(role_arn: str, service: str) -> Statement:
+    return _allow(
+        "PassRoleToService",
+        ["iam:PassRole"],
+        [role_arn],
+        {"StringEquals": {"iam:PassedToService": service}},
+    )
+
+
+def _describe_watched(access: PipelineAccess) -> list[Statement]:
+    return [
+        _allow(
+            "DescribeTrainingJobs",
+            ["sagemaker:DescribeTrainingJob"],
+            [access.run_resources("training-job")],
+        ),
+        _allow("DescribeEndpoint", ["sagemaker:DescribeEndpoint"], [access.endpoint_arn]),
+    ]
+
+
+def _resume_waits() -> Statement:
+    return _allow_any_resource("AnswerTaskTokens", ["states:SendTaskSuccess"])
+
+
+# --- one builder per function (catalog key) ---------------------------------------------
+def _check_data(access: PipelineAccess) -> list[Statement]:
+    names = access.names
+    return [
+        _list_prefixes("ListTrainingData", access, names.data_prefix),
+        _allow("ReadTrainingData", ["s3:GetObject"], [access.objects(names.data_prefix)]),
+        _allow("WriteManifests", ["s3:PutObject"], [access.objects(names.manifest_prefix)]),
+        _allow("ReadMarker", ["ssm:GetParameter"], [access.marker_arn]),
+        _allow("ListRunningExecutions", ["states:ListExecutions"], [access.state_machine_arn]),
+    ]
+
+
+def _start_training_job(access: PipelineAccess) -> list[Statement]:
+    return [
+        _allow(
+            "StartTrainingJobs",
+            [
+                "sagemaker:CreateTrainingJob",
+                "sagemaker:DescribeTrainingJob",
+                # CreateTrainingJob with Tags is also authorized as AddTags.
+                "sagemaker:AddTags",
+            ],
+            [access.run_resources("training-job")],
+        ),
+        _pass_role(access.sagemaker_role_arn, SAGEMAKER_SERVICE),
+    ]
+
+
+def _get_status(access: PipelineAccess) -> list[Statement]:
+    return _describe_watched(access)
+
+
+def _await_status(access: PipelineAccess) -> list[Statement]:
+    callbacks = access.objects(access.names.callback_prefix)
+    return [
+        _allow("StoreTaskTokens", ["s3:PutObject", "s3:DeleteObject"], [callbacks]),
+        *_describe_watched(access),
+        _resume_waits(),
+    ]
+
+
+def _on_sagemaker_event(access: PipelineAccess) -> list[Statement]:
+    callbacks = access.objects(access.names.callback_prefix)
+    return [
+        _list_prefixes("FindTaskTokens", access, access.names.callback_prefix),
+        _allow("ReadTaskTokens", ["s3:GetObject", "s3:DeleteObject"], [callbacks]),
+        _resume_waits(),
+    ]
+
+
+def _deploy_model(access: PipelineAccess) -> list[Statement]:
+    models = access.run_resources("model")
+    configs = access.run_resources("endpoint-config")
+    return [
+        _allow(
+            "ManageRunModels",
+            [
+                "sagemaker:CreateModel",
+                "sagemaker:DescribeModel",
+                "sagemaker:DeleteModel",
+                "sagemaker:AddTags",
+            ],
+            [models],
+        ),
+        _allow(
+            "ManageRunEndpointConfigs",
+            [
+                "sagemaker:CreateEndpointConfig",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:AddTags",
+            ],
+            [configs],
+        ),
+        # CreateEndpoint/UpdateEndpoint are authorized on the endpoint AND the config.
+        _allow(
+            "DeployEndpoint",
+            ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:AddTags"],
+            [access.endpoint_arn, configs],
+        ),
+        _allow("DescribeEndpoint", ["sagemaker:DescribeEndpoint"], [access.endpoint_arn]),
+        # Cleanup of older versions lists by name; List* has no resource-level permission.
+        _allow_any_resource(
+            "ListVersions", ["sagemaker:ListModels", "sagemaker:ListEndpointConfigs"]
+        ),
+        _pass_role(access.sagemaker_role_arn, SAGEMAKER_SERVICE),
+    ]
+
+
+def _notify_slack(access: PipelineAccess) -> list[Statement]:
+    if access.slack_secret_arn is None:
+        return []  # Slack disabled: nothing to read
+    return [_allow("ReadSlackToken", ["secretsmanager:GetSecretValue"], [access.slack_secret_arn])]
+
+
+def _update_parameters(access: PipelineAccess) -> list[Statement]:
+    return [_allow("AdvanceMarker", ["ssm:GetParameter", "ssm:PutParameter"], [access.marker_arn])]
+
+
+def _debounce_upload(access: PipelineAccess) -> list[Statement]:
+    return [
+        _allow(
+            "SetDebounceSchedule",
+            ["scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule"],
+            [access.debounce_schedule_arn],
+        ),
+        _pass_role(access.scheduler_role_arn, SCHEDULER_SERVICE),
+    ]
+
+
+_FUNCTION_STATEMENTS: Final[Mapping[str, Callable[[PipelineAccess], list[Statement]]]] = {
+    catalog.CHECK_DATA.key: _check_data,
+    catalog.START_TRAINING_JOB.key: _start_training_job,
+    catalog.GET_STATUS.key: _get_status,
+    catalog.AWAIT_STATUS.key: _await_status,
+    catalog.ON_SAGEMAKER_EVENT.key: _on_sagemaker_event,
+    catalog.DEPLOY_MODEL.key: _deploy_model,
+    catalog.NOTIFY_SLACK.key: _notify_slack,
+    catalog.UPDATE_PARAMETERS.key: _update_parameters,
+    catalog.DEBOUNCE_UPLOAD.key: _debounce_upload,
+}
+
+
+def _tracing(access: PipelineAccess, *actions: str) -> list[Statement]:
+    return [_allow_any_resource("XRayTracing", actions)] if access.tracing else []
+
+
+def function_policy(key: str, access: PipelineAccess) -> Policy:
+    """The inline policy of function `key`'s role (a functions.catalog key)."""
+    log_group = access.names.function_log_group(key)
+    return _policy(
+        *_FUNCTION_STATEMENTS[key](access),
+        _allow(
+            "WriteOwnLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [access.arns.log_group_streams(log_group)],
+        ),
+        *_tracing(access, "xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+    )
+
+
+def state_machine_policy(access: PipelineAccess, function_arns: Sequence[str]) -> Policy:
+    statements = [_allow("InvokePipelineFunctions", ["lambda:InvokeFunction"], function_arns)]
+    if access.state_machine_logging:
+        statements.append(
+            _allow_any_resource(
+                "DeliverExecutionLogs",
+                [
+                    "logs:CreateLogDelivery",
+                    "logs:GetLogDelivery",
+                    "logs:UpdateLogDelivery",
+                    "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries",
+                    "logs:PutResourcePolicy",
+                    "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups",
+                ],
+            )
+        )
+    statements += _tracing(
+        access,
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+    )
+    return _policy(*statements)
+
+
+def scheduler_policy(access: PipelineAccess) -> Policy:
+    return _policy(_allow("StartPipeline", ["states:StartExecution"], [access.state_machine_arn]))
+
+
+def sagemaker_policy(access: PipelineAccess) -> Policy:
+    """The execution role SageMaker assumes for this model's training jobs and endpoint."""
+    names = access.names
+    data, manifests, artifacts = names.data_prefix, names.manifest_prefix, names.artifact_prefix
+    arns = access.arns
+    training_logs = "/aws/sagemaker/TrainingJobs"
+    endpoint_logs = f"/aws/sagemaker/Endpoints/{names.endpoint}"
+    return _policy(
+        _list_prefixes("ListInputs", access, data, manifests, artifacts),
+        _allow(
+            "ReadInputsAndModels",
+            ["s3:GetObject"],
+            [access.objects(data), access.objects(manifests), access.objects(artifacts)],
+        ),
+        _allow("WriteModelArtifacts", ["s3:PutObject"], [access.objects(artifacts)]),
+        _allow(
+            "PullAlgorithmImage",
+            ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+            [access.algorithm_repository_arn],
+        ),
+        _allow_any_resource("LogInToRegistry", ["ecr:GetAuthorizationToken"]),
+        _allow(
+            "WriteJobAndEndpointLogs",
+            [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+            ],
+            [
+                # CreateLogGroup is authorized on the group, the others on its streams.
+                arns.log_group(training_logs),
+                arns.log_group_streams(training_logs),
+                arns.log_group(endpoint_logs),
+                arns.log_group_streams(endpoint_logs),
+            ],
+        ),
+        _allow_any_resource(
+            "PublishSageMakerMetrics",
+            ["cloudwatch:PutMetricData"],
+            {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
+        ),
+    )
+
+
+def function_keys_with_policies() -> tuple[str, ...]:
+    return tuple(_FUNCTION_STATEMENTS)

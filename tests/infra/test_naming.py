@@ -1,0 +1,70 @@
+"""Physical names: explicit, within AWS limits, stable."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions import catalog
+from functions.naming import name_stem
+from infra.arns import Arns, parse_ecr_image, partition_of
+from infra.config_kinds import MAX_MODEL_NAME
+from infra.naming import (
+    IAM_ROLE_NAME_MAX,
+    LAMBDA_NAME_MAX,
+    S3_BUCKET_NAME_MAX,
+    STATE_MACHINE_NAME_MAX,
+    ModelNames,
+    StackNames,
+    bounded,
+)
+
+pytestmark = pytest.mark.unit
+
+LONGEST_MODEL = "m" * MAX_MODEL_NAME
+LONGEST_STACK = "s" * 20
+
+
+def test_bounded_keeps_short_names_and_hashes_long_ones() -> None:
+    assert bounded("retraining-dev-x", 64) == "retraining-dev-x"
+    long_a, long_b = "a" * 70 + "-one", "a" * 70 + "-two"
+    assert len(bounded(long_a, 64)) == 64
+    assert bounded(long_a, 64) != bounded(long_b, 64)
+    assert bounded(long_a, 64) == bounded(long_a, 64)
+
+
+def test_every_name_fits_even_for_the_longest_stack_and_model() -> None:
+    names = ModelNames(LONGEST_STACK, LONGEST_MODEL)
+    for spec in catalog.ALL_FUNCTIONS:
+        assert len(names.function(spec.key)) <= LAMBDA_NAME_MAX
+        assert len(names.function_role(spec.key)) <= IAM_ROLE_NAME_MAX
+    for role in (names.state_machine_role, names.scheduler_role, names.sagemaker_role):
+        assert len(role) <= IAM_ROLE_NAME_MAX
+    assert len(names.state_machine) <= STATE_MACHINE_NAME_MAX
+    bucket = StackNames(LONGEST_STACK).bucket("123456789012", "ap-southeast-2")
+    assert len(bucket) <= S3_BUCKET_NAME_MAX and bucket == bucket.lower()
+    # Distinct functions keep distinct names after shortening.
+    assert len({names.function(s.key) for s in catalog.ALL_FUNCTIONS}) == len(catalog.ALL_FUNCTIONS)
+
+
+def test_run_resources_are_prefixed_by_the_model_name_as_the_functions_name_them() -> None:
+    # The IAM patterns (`<model>-*`) and the event rule rely on functions.naming keeping
+    # a valid model name as the stem of every training job / Model / EndpointConfig.
+    for model in ("linear-learner", LONGEST_MODEL, "a1-b2"):
+        assert f"{name_stem(model)}-" == ModelNames("dev", model).run_resource_prefix
+
+
+def test_arns_follow_the_service_formats() -> None:
+    arns = Arns(partition="aws", region="eu-west-1", account_id="123456789012")
+    assert arns.ssm_parameter("/models/m/train/latest") == (
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/models/m/train/latest"
+    )
+    assert arns.s3_objects("b", "data/m/train/") == "arn:aws:s3:::b/data/m/train/*"
+    assert arns.state_machine("sm") == "arn:aws:states:eu-west-1:123456789012:stateMachine:sm"
+    assert arns.schedule("g", "s") == "arn:aws:scheduler:eu-west-1:123456789012:schedule/g/s"
+    assert partition_of("arn:aws-cn:iam::123456789012:user/x") == "aws-cn"
+    assert parse_ecr_image("1234567890l2.dkr.ecr.eu-west-1.amazonaws.com/x:1") is None
+    assert parse_ecr_image("123456789012.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1") == (
+        "123456789012",
+        "eu-west-1",
+        "linear-learner",
+    )
