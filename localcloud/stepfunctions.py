@@ -10,7 +10,9 @@ virtual clock. Nothing outside moto's stepfunctions parser is touched.
 
 from __future__ import annotations
 
+import copy
 import datetime as real_datetime
+import functools
 import importlib
 import threading
 import time as real_time
@@ -117,6 +119,66 @@ def install_lambda_error_names() -> Callable[[], None]:
 
     def uninstall() -> None:
         setattr(task_class, "_from_error", original)
+
+    return uninstall
+
+
+def install_interpreter_caches() -> Callable[[], None]:
+    """Make moto's interpreter fast enough to run thousands of executions in the tests.
+
+    It parses the whole definition with ANTLR at every StartExecution (~0.3 s for ours),
+    re-parses every JSONPath (jsonpath_ng rebuilds its parser tables on each call) and builds
+    a new boto3 client for every Lambda invocation. All three are pure, so they are cached;
+    each execution still gets its own deep copy of the parsed program.
+    """
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.utils import json_path
+    from moto.stepfunctions.parser.backend import execution_worker
+
+    saved: list[tuple[types.ModuleType, str, object]] = []
+
+    def cache(module: types.ModuleType, attribute: str, maxsize: int) -> None:
+        original = getattr(module, attribute)
+        saved.append((module, attribute, original))
+        setattr(module, attribute, functools.lru_cache(maxsize=maxsize)(original))
+
+    cache(json_path, "parse", 4096)
+    cache(result_path, "parse", 1024)
+    original_client = lambda_eval_utils.boto_client_for
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if state_credentials is not None:
+            return original_client(region, service, state_credentials)
+        with lock:
+            key = (region, service)
+            if key not in clients:
+                clients[key] = original_client(region, service)
+            return clients[key]
+
+    saved.append((lambda_eval_utils, "boto_client_for", original_client))
+    setattr(lambda_eval_utils, "boto_client_for", boto_client_for)
+
+    worker_class = execution_worker.ExecutionWorker
+    original_entrypoint = worker_class._get_evaluation_entrypoint
+    programs: dict[str, Any] = {}
+
+    def entrypoint(worker: Any) -> Any:
+        definition = worker._evaluation_details.state_machine_details.definition
+        with lock:
+            if definition not in programs:
+                programs[definition] = original_entrypoint(worker)
+            program = programs[definition]
+        return copy.deepcopy(program)
+
+    setattr(worker_class, "_get_evaluation_entrypoint", entrypoint)
+
+    def uninstall() -> None:
+        setattr(worker_class, "_get_evaluation_entrypoint", original_entrypoint)
+        for module, attribute, original in reversed(saved):
+            setattr(module, attribute, original)
 
     return uninstall
 

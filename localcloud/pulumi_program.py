@@ -1,0 +1,331 @@
+"""Run the real Pulumi program (`infra.program.define_stack`) without the Pulumi engine.
+
+Pulumi's unit-test mocks (`pulumi.runtime.Mocks`) stand in for the engine and the AWS
+provider: whatever mocks are given decide what a resource's outputs are (the plan's
+placeholders, or real resources in the embedded moto-backed AWS). This module feeds the
+program a stack's config file, runs it to completion, and records every resource it
+declares, every provider function it calls and its stack outputs.
+
+Each run happens on a thread of its own, in a fresh `contextvars.Context`: the Pulumi
+runtime keeps all of its state (settings, config, root stack) in context variables, so
+runs never see each other's state and the caller's event loop is never touched. Dev then
+prod in one process is fine.
+
+`secure:` config values (encrypted by the Pulumi service or a passphrase) cannot be read
+here; they are replaced by `UNDECRYPTABLE_SECRET` and still marked secret. Secrets in
+recorded inputs stay wrapped as Pulumi sends them (`is_secret_value`); `masked()` replaces
+them with `SECRET_MASK`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+import yaml
+from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "retraining"
+SECRET_MASK = "[secret]"  # noqa: S105 - what replaces a secret, not one
+UNDECRYPTABLE_SECRET = "[undecryptable secure config value]"  # noqa: S105 - a stand-in
+
+
+class ProgramFailed(RuntimeError):
+    """The program raised (e.g. a config error); `__cause__` holds the original error."""
+
+
+# --- config ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StackConfig:
+    values: dict[str, str]  # as the Pulumi CLI hands them to a program
+    secret_keys: frozenset[str]
+
+
+def _as_config_string(value: Any) -> str:
+    """Pulumi gives programs strings: scalars as text, objects and lists as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def load_stack_config(
+    stack: str,
+    *,
+    project_root: Path = REPO_ROOT,
+    overrides: Mapping[str, str] | None = None,
+    secret_overrides: Mapping[str, str] | None = None,
+) -> StackConfig:
+    """`Pulumi.<stack>.yaml`'s config, then `overrides`, then `secret_overrides` (secret)."""
+    path = project_root / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    values: dict[str, str] = {}
+    secret_keys: set[str] = set()
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full_key] = UNDECRYPTABLE_SECRET
+            secret_keys.add(full_key)
+        else:
+            values[full_key] = _as_config_string(value)
+    values.update(overrides or {})
+    for key, value in (secret_overrides or {}).items():
+        values[key] = value
+        secret_keys.add(key)
+    return StackConfig(values=values, secret_keys=frozenset(secret_keys))
+
+
+# --- secrets in recorded values ------------------------------------------------------------
+def is_secret_value(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def masked(value: Any) -> Any:
+    """`value` with every secret replaced by SECRET_MASK."""
+    if is_secret_value(value):
+        return SECRET_MASK
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """`value` with every secret replaced by its plain value (for mocks that create it)."""
+    if is_secret_value(value):
+        return unwrap_secrets(value["value"])
+    if isinstance(value, dict):
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+# --- recording -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordedOptions:
+    """The resource options the program set (the mocks themselves never see them)."""
+
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    parent: str = ""  # URN
+    dependencies: tuple[str, ...] = ()  # URNs of explicit and implied dependencies
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    type: str
+    name: str
+    inputs: dict[str, Any]  # as the program passed them; secrets still wrapped
+    id: str | None
+    state: dict[str, Any]  # what the mocks answered
+    custom: bool
+    read: bool  # a `get` of an existing resource rather than a declaration
+    options: RecordedOptions = RecordedOptions()
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    token: str
+    args: dict[str, Any]
+    result: dict[str, Any]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Delegates to `inner` and remembers what it was asked."""
+
+    def __init__(self, inner: pulumi.runtime.Mocks) -> None:
+        self.inner = inner
+        self.resources: list[RecordedResource] = []
+        self.calls: list[RecordedCall] = []
+        self._lock = threading.Lock()
+        # Set by _RecordingMonitor around each registration (same thread, same call).
+        self.pending_options = threading.local()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        resource_id, state = self.inner.new_resource(args)
+        with self._lock:
+            self.resources.append(
+                RecordedResource(
+                    type=args.typ,
+                    name=args.name,
+                    inputs=dict(args.inputs),
+                    id=resource_id,
+                    state=dict(state),
+                    custom=bool(args.custom),
+                    # Only a read (`Resource.get`) arrives without the `custom` flag.
+                    read=args.custom is None,
+                    options=getattr(self.pending_options, "value", RecordedOptions()),
+                )
+            )
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        answer = self.inner.call(args)
+        result = answer if isinstance(answer, dict) else answer[0]
+        with self._lock:
+            self.calls.append(RecordedCall(args.token, dict(args.args), dict(result)))
+        # The mock monitor iterates the failures: never hand it None.
+        failures = None if isinstance(answer, dict) else answer[1]
+        return result, list(failures or [])
+
+
+class _RecordingMonitor(MockMonitor):
+    """Pulumi's mock monitor, also noting each registration's resource options."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self._recorder = mocks
+
+    def RegisterResource(self, request: Any) -> Any:  # the gRPC method's name
+        self._recorder.pending_options.value = RecordedOptions(
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            ignore_changes=tuple(request.ignoreChanges),
+            parent=request.parent,
+            dependencies=tuple(request.dependencies),
+        )
+        try:
+            return super().RegisterResource(request)
+        finally:
+            self._recorder.pending_options.value = RecordedOptions()
+
+
+# --- running -------------------------------------------------------------------------------
+@dataclass
+class ProgramRun:
+    stack: str
+    config: StackConfig
+    resources: list[RecordedResource] = field(default_factory=list)
+    calls: list[RecordedCall] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)  # resolved; secret ones masked
+    warnings: list[str] = field(default_factory=list)  # pulumi.log.warn/error messages
+
+    def of_type(self, resource_type: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == resource_type]
+
+    def plan(self) -> list[dict[str, Any]]:
+        """`[{type, name, inputs}]` of the declared resources, secrets masked."""
+        return [
+            {"type": r.type, "name": r.name, "inputs": masked(r.inputs)}
+            for r in self.resources
+            if not r.read
+        ]
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def run_program(
+    stack: str,
+    mocks: pulumi.runtime.Mocks,
+    *,
+    config_overrides: Mapping[str, str] | None = None,
+    secret_overrides: Mapping[str, str] | None = None,
+    project_root: Path = REPO_ROOT,
+    program: Callable[[], None] | None = None,
+) -> ProgramRun:
+    """Run the program for `stack` under `mocks`; raise ProgramFailed if it fails.
+
+    `program` defaults to `infra.program.define_stack`.
+    """
+    config = load_stack_config(
+        stack,
+        project_root=project_root,
+        overrides=config_overrides,
+        secret_overrides=secret_overrides,
+    )
+    if program is None:
+        from infra.program import define_stack  # noqa: PLC0415 - production never imports us
+
+        program = define_stack
+    recorder = RecordingMocks(mocks)
+    run = ProgramRun(stack=stack, config=config)
+    failure: list[BaseException] = []
+
+    def in_fresh_context() -> None:
+        try:
+            run.outputs = _run(stack, config, recorder, program, run.warnings)
+        except BaseException as error:  # reported to the caller's thread below
+            failure.append(error)
+
+    thread = threading.Thread(
+        target=contextvars.Context().run, args=(in_fresh_context,), name=f"pulumi-{stack}"
+    )
+    thread.start()
+    thread.join()
+    run.resources = list(recorder.resources)
+    run.calls = list(recorder.calls)
+    if failure:
+        raise ProgramFailed(f"the Pulumi program failed for stack {stack}: {failure[0]}") from (
+            failure[0]
+        )
+    return run
+
+
+def _run(
+    stack: str,
+    config: StackConfig,
+    mocks: RecordingMocks,
+    program: Callable[[], None],
+    warnings: list[str],
+) -> dict[str, Any]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    collector = _WarningCollector()
+    # A logger of this run only (not registered in logging's tree): pulumi.log.* ends here.
+    logger = logging.Logger(f"pulumi-program-{stack}", level=logging.INFO)
+    logger.addHandler(collector)
+    try:
+        runtime_settings.reset_options(project=PROJECT, stack=stack, preview=False)
+        pulumi.runtime.set_all_config(dict(config.values), sorted(config.secret_keys))
+        pulumi.runtime.set_mocks(
+            mocks,
+            project=PROJECT,
+            stack=stack,
+            preview=False,
+            logger=logger,
+            monitor=_RecordingMonitor(mocks),
+        )
+        outputs: dict[str, Any] = {}
+
+        async def main() -> None:
+            program()
+            root = runtime_settings.get_root_resource()
+            exported = getattr(root, "outputs", {})
+            for name, value in exported.items():
+                output = pulumi.Output.from_input(value)
+                resolved = await output.future()
+                outputs[name] = SECRET_MASK if await output.is_secret() else resolved
+
+        _sync_await(run_pulumi_func(main))
+        return outputs
+    finally:
+        warnings.extend(collector.messages)
+        logger.removeHandler(collector)
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
