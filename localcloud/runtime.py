@@ -29,6 +29,7 @@ from localcloud.clock import Clock
 from localcloud.deploy import Deployment, deploy_stack
 from localcloud.eventbridge import EventRouter
 from localcloud.lambdas import LambdaRuntime
+from localcloud.s3_policies import install_bucket_policy_conditions
 from localcloud.sagemaker import LocalSageMaker
 from localcloud.scheduler import LocalScheduler
 from localcloud.slack import LocalSlack
@@ -117,6 +118,7 @@ class LocalCloud:
         stack.callback(install_virtual_time(self.clock))
         stack.callback(install_lambda_error_names())
         stack.callback(install_interpreter_caches())
+        stack.callback(install_bucket_policy_conditions())
         self.lambdas.install()
         stack.callback(self.lambdas.close)
         self.events.install()
