@@ -1,8 +1,8 @@
 """`python -m localcloud`: the embedded runtime's commands.
 
-    demo  [--stack dev|prod]      the whole pipeline end to end (make demo)
-    plan  [--stack dev|prod]      the resources a stack declares (make plan)
-    session [--stack dev|prod] …  drive a stack by hand: upload, run, advance, show, predict
+demo  [--stack dev|prod]      the whole pipeline end to end (make demo)
+plan  [--stack dev|prod]      the resources a stack declares (make plan)
+session [--stack dev|prod] …  drive a stack by hand: upload, run, advance, show, predict
 """
 
 from __future__ import annotations
@@ -12,7 +12,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    commands = {"demo": "localcloud.demo", "plan": "localcloud.plan", "session": "localcloud.session"}
+    commands = {
+        "demo": "localcloud.demo",
+        "plan": "localcloud.plan",
+        "session": "localcloud.session",
+    }
     if not args or args[0] in ("-h", "--help") or args[0] not in commands:
         print(__doc__.strip())
         return 0 if args and args[0] in ("-h", "--help") else 2

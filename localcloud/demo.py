@@ -60,18 +60,22 @@ def run_demo(stack: str = "dev", out_dir: Path = Path("out"), write: Any = print
 
         def follow_new() -> None:
             for run in _new_runs(cloud, model, known):
-                trigger = json.loads(cloud.describe(run).get("input") or "{}").get("trigger", "manual")
+                trigger = json.loads(cloud.describe(run).get("input") or "{}").get(
+                    "trigger", "manual"
+                )
                 progress.follow(run, f"{trigger}:{run.name[:8]}")
             progress.poll()
 
         # 1 — three days of history, just before the 06:00 schedule.
         history = [day - timedelta(days=n) for n in (3, 2, 1)]
-        write(f"\n[1] {day:%a %d %b} 05:57 — uploading {len(history)} days of data "
-              f"({history[0]} … {history[-1]}); the schedule fires at 06:00")
+        write(
+            f"\n[1] {day:%a %d %b} 05:57 — uploading {len(history)} days of data "
+            f"({history[0]} … {history[-1]}); the schedule fires at 06:00"
+        )
         for past in history:
             cloud.upload_csv(model, past.isoformat(), data.daily_rows(past))
         cloud.advance_to(_at(day, 9, 0, zone), on_idle=follow_new)
-        first = [r for r in progress.runs]
+        first = list(progress.runs)
         cloud.wait(*first, on_idle=follow_new)
         summaries += [summarize(cloud, run) for run in first]
 
@@ -85,8 +89,10 @@ def run_demo(stack: str = "dev", out_dir: Path = Path("out"), write: Any = print
 
         # 3 — a new day's file arrives; the endpoint is updated while a client uses it.
         new_day = history[-1] + timedelta(days=1)
-        write(f"\n[3] {day:%a %d %b} 09:00 — {new_day}.csv arrives; a client keeps calling the "
-              "endpoint every minute during the update")
+        write(
+            f"\n[3] {day:%a %d %b} 09:00 — {new_day}.csv arrives; a client keeps calling the "
+            "endpoint every minute during the update"
+        )
         probe = EndpointProbe(cloud, model, data.feature_rows(new_day, 2))
         probe.start()
         cloud.upload_csv(model, new_day.isoformat(), data.daily_rows(new_day))
@@ -138,7 +144,10 @@ def _print_summary(summaries: list[RunSummary], report: dict[str, Any], write: A
     )
     trained = next((s for s in summaries if s.metrics), None)
     if trained:
-        write("Training metrics: " + ", ".join(f"{k} {v:.4g}" for k, v in sorted(trained.metrics.items())))
+        write(
+            "Training metrics: "
+            + ", ".join(f"{k} {v:.4g}" for k, v in sorted(trained.metrics.items()))
+        )
     prediction = report["prediction"]
     write("Predictions (rentals per hour), model vs the data's true expectation:")
     for score, expected in zip(prediction["predictions"], prediction["expected"], strict=True):

@@ -41,7 +41,7 @@ from localcloud.stepfunctions import (
 
 ACCOUNT = "123456789012"
 LOCAL_SLACK_TOKEN = "xoxb-localcloud-0000000000-demo"  # noqa: S105 - the local API's own token
-SLACK_TOKEN_KEY = "retraining:slackToken"
+SLACK_TOKEN_KEY = "retraining:slackToken"  # noqa: S105 - a config key, not a token
 SLACK_API_URL_KEY = "retraining:slackApiUrl"
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "localcloud",
@@ -259,7 +259,7 @@ class LocalCloud:
         predictions = json.loads(answer["Body"].read())["predictions"]
         return [float(p["score"]) for p in predictions]
 
-    # --- helpers -----------------------------------------------------------------------------------
+    # --- helpers ---------------------------------------------------------------------------------
     def client(self, service: str, region: str) -> Any:
         return boto3.client(service, region_name=region)  # type: ignore[call-overload]
 
@@ -304,5 +304,3 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-

@@ -16,6 +16,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket
+
 # What S3 would know of a request made by boto3 inside this process.
 REQUEST_CONTEXT: Mapping[str, str] = {"aws:SecureTransport": "true"}
 
@@ -44,7 +47,9 @@ OPERATORS: dict[str, Callable[[list[str], str], bool]] = {
 }
 
 
-def conditions_hold(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]) -> bool:
+def conditions_hold(
+    conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, str]
+) -> bool:
     """True when every condition of a statement holds for `context` (keys absent: no match)."""
     for operator, keys in conditions.items():
         if_exists = operator.endswith("IfExists")
@@ -79,11 +84,10 @@ def without_unmet_statements(policy: bytes | str, context: Mapping[str, str]) ->
     return json.dumps({**document, "Statement": kept})
 
 
-def install_bucket_policy_conditions(context: Mapping[str, str] = REQUEST_CONTEXT) -> Callable[[], None]:
+def install_bucket_policy_conditions(
+    context: Mapping[str, str] = REQUEST_CONTEXT,
+) -> Callable[[], None]:
     """Patch moto's bucket permission check; returns the function that undoes it."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-    from moto.s3.models import FakeBucket
-
     original = FakeBucket.get_permission
 
     def get_permission(bucket: Any, action: str, resource: str) -> Any:

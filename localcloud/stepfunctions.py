@@ -22,10 +22,16 @@ from typing import Any
 
 import moto.stepfunctions.models as sfn_models
 from botocore.exceptions import ClientError
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task_lambda
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+    lambda_eval_utils,
+    state_task_lambda,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_lambda,
 )
+from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend import execution_worker
 
 from localcloud.clock import ActorThread, Clock, VirtualEvent
 
@@ -131,11 +137,6 @@ def install_interpreter_caches() -> Callable[[], None]:
     a new boto3 client for every Lambda invocation. All three are pure, so they are cached;
     each execution still gets its own deep copy of the parsed program.
     """
-    from moto.stepfunctions.parser.asl.component.common.path import result_path
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-    from moto.stepfunctions.parser.asl.utils import json_path
-    from moto.stepfunctions.parser.backend import execution_worker
-
     saved: list[tuple[types.ModuleType, str, object]] = []
 
     def cache(module: types.ModuleType, attribute: str, maxsize: int) -> None:

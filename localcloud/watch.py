@@ -56,14 +56,18 @@ class RunSummary:
 def summarize(cloud: LocalCloud, run: Run) -> RunSummary:
     described = cloud.describe(run)
     events = cloud.history(run)
-    states = [e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e]
+    states = [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
     started = json.loads(described.get("input") or "{}")
     output = json.loads(described.get("output") or "{}")
     data = output.get("data") or {}
     training = output.get("training") or {}
     deployment = output.get("deployment") or {}
     marker = output.get("marker") or {}
-    lambda_calls = sum(1 for e in events if e["type"] in ("LambdaFunctionScheduled", "TaskScheduled"))
+    lambda_calls = sum(
+        1 for e in events if e["type"] in ("LambdaFunctionScheduled", "TaskScheduled")
+    )
     slack = [
         m.text or ""
         for m in cloud.slack.messages
@@ -94,6 +98,14 @@ def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value or "")
 
 
+_END_EVENTS = {
+    "ExecutionSucceeded": "succeeded",
+    "ExecutionFailed": "FAILED",
+    "ExecutionTimedOut": "TIMED OUT",
+    "ExecutionAborted": "ABORTED",
+}
+
+
 class ProgressView:
     """Prints each state as it is entered, with the virtual time, for the runs it knows."""
 
@@ -106,6 +118,7 @@ class ProgressView:
         self.runs: list[Run] = []
         self._seen: dict[str, int] = {}
         self._labels: dict[str, str] = {}
+        self._ended: set[str] = set()
 
     def follow(self, run: Run, label: str) -> None:
         self.runs.append(run)
@@ -113,6 +126,8 @@ class ProgressView:
 
     def poll(self) -> None:
         for run in self.runs:
+            if run.execution_arn in self._ended:
+                continue  # its history is final and already printed
             events = self.cloud.history(run)
             seen = self._seen.get(run.execution_arn, 0)
             for event in events[seen:]:
@@ -121,10 +136,11 @@ class ProgressView:
                     moment = event["timestamp"].astimezone(self.zone).strftime("%a %H:%M:%S")
                     label = self._labels[run.execution_arn]
                     self.write(f"  {moment}  {label:<22} {details['name']}")
-                elif event["type"] in ("ExecutionSucceeded", "ExecutionFailed"):
+                elif event["type"] in _END_EVENTS:
                     label = self._labels[run.execution_arn]
-                    verdict = "succeeded" if event["type"] == "ExecutionSucceeded" else "FAILED"
+                    verdict = _END_EVENTS[event["type"]]
                     self.write(f"  {'':14}{label:<22} -> {verdict}")
+                    self._ended.add(run.execution_arn)
             self._seen[run.execution_arn] = len(events)
 
 
