@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import pulumi
 
 from functions import catalog
+from infra import outputs as out
 from infra import policies
 from infra.alarms import failed_executions_alarm
 from infra.config import ModelSettings
@@ -136,15 +137,15 @@ class ModelPipeline(pulumi.ComponentResource):
             )
 
         self.outputs: dict[str, pulumi.Input[object]] = {
-            "bucket": shared.bucket_output,
-            "stateMachineArn": orchestration.arn,
-            "stateMachineConsoleUrl": orchestration.arn.apply(
+            out.BUCKET: shared.bucket_output,
+            out.STATE_MACHINE_ARN: orchestration.arn,
+            out.STATE_MACHINE_CONSOLE_URL: orchestration.arn.apply(
                 context.arns.state_machine_console_url
             ),
-            "endpointName": names.endpoint,
-            "markerParameter": names.marker_parameter,
-            "dataPrefix": names.data_prefix,
-            "functionArns": {key: function.arn for key, function in sorted(functions.items())},
+            out.ENDPOINT_NAME: names.endpoint,
+            out.MARKER_PARAMETER: names.marker_parameter,
+            out.DATA_PREFIX: names.data_prefix,
+            out.FUNCTION_ARNS: {key: function.arn for key, function in sorted(functions.items())},
         }
         self.register_outputs(self.outputs)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from infra import outputs as out
 from infra.alarms import AlarmTopic
 from infra.archives import (
     BuiltArchive,
@@ -62,8 +63,8 @@ def define_stack() -> None:
         model.name: ModelPipeline(context, model, shared, images.for_model(model))
         for model in settings.models
     }
-    pulumi.export("region", context.arns.region)
-    pulumi.export("models", {name: p.outputs for name, p in sorted(pipelines.items())})
+    pulumi.export(out.REGION, context.arns.region)
+    pulumi.export(out.MODELS, {name: p.outputs for name, p in sorted(pipelines.items())})
 
 
 def _slack_layer(context: DeployContext, archive: BuiltArchive) -> aws.lambda_.LayerVersion:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -31,63 +30,28 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
-import yaml
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PROJECT = "retraining"
+# The stack file is read as the Pulumi CLI reads it; infra owns that (the smoke check uses it).
+from infra.stack_file import (
+    PROJECT,
+    REPO_ROOT,
+    UNDECRYPTABLE_SECRET,
+    StackConfig,
+    load_stack_config,
+)
+
+__all__ = ["REPO_ROOT", "UNDECRYPTABLE_SECRET", "StackConfig", "load_stack_config"]
+
 SECRET_MASK = "[secret]"  # noqa: S105 - what replaces a secret, not one
-UNDECRYPTABLE_SECRET = "[undecryptable secure config value]"  # noqa: S105 - a stand-in
 
 
 class ProgramFailed(RuntimeError):
     """The program raised (e.g. a config error); `__cause__` holds the original error."""
-
-
-# --- config ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StackConfig:
-    values: dict[str, str]  # as the Pulumi CLI hands them to a program
-    secret_keys: frozenset[str]
-
-
-def _as_config_string(value: Any) -> str:
-    """Pulumi gives programs strings: scalars as text, objects and lists as JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
-
-
-def load_stack_config(
-    stack: str,
-    *,
-    project_root: Path = REPO_ROOT,
-    overrides: Mapping[str, str] | None = None,
-    secret_overrides: Mapping[str, str] | None = None,
-) -> StackConfig:
-    """`Pulumi.<stack>.yaml`'s config, then `overrides`, then `secret_overrides` (secret)."""
-    path = project_root / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    values: dict[str, str] = {}
-    secret_keys: set[str] = set()
-    for key, value in (document.get("config") or {}).items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full_key] = UNDECRYPTABLE_SECRET
-            secret_keys.add(full_key)
-        else:
-            values[full_key] = _as_config_string(value)
-    values.update(overrides or {})
-    for key, value in (secret_overrides or {}).items():
-        values[key] = value
-        secret_keys.add(key)
-    return StackConfig(values=values, secret_keys=frozenset(secret_keys))
 
 
 # --- secrets in recorded values ------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from infra.outputs import OutputsError, parse_stack_outputs
 from localcloud.clock import Clock
 from localcloud.deploy import Deployment, deploy_stack
 from localcloud.eventbridge import EventRouter
@@ -266,23 +267,24 @@ class LocalCloud:
 
 def models_of(deployment: Deployment) -> list[ModelStack]:
     """The model pipelines of a deployed stack, from its outputs."""
-    pipelines = deployment.outputs.get("models") or {}
-    if not isinstance(pipelines, dict) or not pipelines:
-        raise RuntimeError(f"stack {deployment.stack} has no 'models' output: {deployment.outputs}")
+    try:
+        outputs = parse_stack_outputs(deployment.outputs)
+    except OutputsError as error:
+        raise RuntimeError(f"stack {deployment.stack}: {error}") from error
     return [
         ModelStack(
             stack=deployment.stack,
             region=deployment.region,
-            model=name,
-            bucket=str(out["bucket"]),
-            state_machine_arn=str(out["stateMachineArn"]),
-            endpoint_name=str(out["endpointName"]),
-            marker_parameter=str(out["markerParameter"]),
-            data_prefix=str(out["dataPrefix"]),
-            function_arns=dict(out["functionArns"]),
+            model=model.name,
+            bucket=model.bucket,
+            state_machine_arn=model.state_machine_arn,
+            endpoint_name=model.endpoint_name,
+            marker_parameter=model.marker_parameter,
+            data_prefix=model.data_prefix,
+            function_arns=dict(model.function_arns),
             deployment=deployment,
         )
-        for name, out in sorted(pipelines.items())
+        for model in outputs.models
     ]
 
 
