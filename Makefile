@@ -58,6 +58,8 @@ plan: $(SYNCED)
 
 readme: $(SYNCED)
 	$(BIN)/python -m workflow readme --write README.md
+	$(BIN)/python -m infra.config_docs --readme README.md
+	$(BIN)/python -m infra.config_docs --write docs/configuration.md
 
 clean:
 	rm -rf $(VENV) $(TOOLS) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -2,6 +2,7 @@
 
     python -m infra.config_docs --write docs/configuration.md   # regenerate
     python -m infra.config_docs --check docs/configuration.md   # exit 1 when stale
+    python -m infra.config_docs --readme README.md              # README's copy of the tables
 
 A test fails when the file differs from what this module renders.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,7 +89,7 @@ def _table(rows: list[str]) -> list[str]:
     return ["| key | type | default | meaning |", "|---|---|---|---|", *rows]
 
 
-def render() -> str:
+def _tables() -> tuple[list[str], list[str]]:
     stack_rows = [
         _row(REGION_KEY, "AWS region", "required", "Region of every resource (AWS provider)."),
         _row(
@@ -114,6 +116,11 @@ def render() -> str:
         model_rows.append(
             _row(spec.key, spec.kind.label, _default(field.default, spec.required), spec.doc)
         )
+    return stack_rows, model_rows
+
+
+def render() -> str:
+    stack_rows, model_rows = _tables()
     lines = [
         _HEADER,
         "## Stack-wide settings",
@@ -131,12 +138,50 @@ def render() -> str:
     return "\n".join(lines)
 
 
+README_SECTION = "configuration"
+
+
+def render_readme_section() -> str:
+    """The README's copy of the reference: both tables, under the README's own headings."""
+    stack_rows, model_rows = _tables()
+    return "\n".join(
+        [
+            "#### Stack-wide settings",
+            "",
+            *_table(stack_rows),
+            "",
+            "#### Per-model settings",
+            "",
+            f"As `{NAMESPACE}:<key>` for every model, or in an item of `{NAMESPACE}:{MODELS_KEY}`.",
+            "",
+            *_table(model_rows),
+            "",
+        ]
+    )
+
+
+def refresh_readme(text: str) -> str:
+    """`text` (README.md) with its generated configuration section re-rendered."""
+    pattern = re.compile(
+        rf"(<!-- generated:{README_SECTION} -->\n)(.*?)(<!-- /generated:{README_SECTION} -->)",
+        re.DOTALL,
+    )
+    if not pattern.search(text):
+        raise ValueError(f"README has no generated section '{README_SECTION}'")
+    body = render_readme_section()
+    return pattern.sub(lambda match: match.group(1) + body + match.group(3), text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.config_docs")
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", type=Path, metavar="PATH")
     action.add_argument("--check", type=Path, metavar="PATH")
+    action.add_argument("--readme", type=Path, metavar="PATH", help="refresh README's section")
     args = parser.parse_args(argv)
+    if args.readme is not None:
+        args.readme.write_text(refresh_readme(args.readme.read_text(encoding="utf-8")))
+        return 0
     text = render()
     if args.write is not None:
         args.write.write_text(text, encoding="utf-8")

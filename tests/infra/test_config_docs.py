@@ -32,3 +32,14 @@ def test_check_mode_reports_a_stale_file(tmp_path, capsys) -> None:
     assert "is stale" in capsys.readouterr().out
     config_docs.main(["--write", str(stale)])
     assert config_docs.main(["--check", str(stale)]) == 0
+
+
+def test_the_readme_carries_the_current_reference() -> None:
+    readme = config_docs.DOC_PATH.parent.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert config_docs.refresh_readme(text) == text, (
+        "README.md's configuration section is stale: run `make readme`"
+    )
+    for key in known_keys():
+        short = key.removeprefix("retraining:")
+        assert f"| `{key}` |" in text or f"| `{short}` |" in text, key
