@@ -27,8 +27,8 @@ FEATURES = (
     "is_weekend",
     "rain_mm",
 )
-TRUE_INTERCEPT = 42.0
-TRUE_COEFFICIENTS = (3.1, -0.35, -0.8, -12.0, -18.5, 9.0, -4.2)
+TRUE_INTERCEPT = 120.0
+TRUE_COEFFICIENTS = (3.1, -0.3, -0.6, -12.0, -18.5, 9.0, -4.2)
 NOISE_SD = 4.0
 STATIONS = 10
 
@@ -57,14 +57,21 @@ def daily_rows(day: date, stations: int = STATIONS) -> list[list[float]]:
         ]
     )
     rentals = TRUE_INTERCEPT + features @ np.array(TRUE_COEFFICIENTS)
-    rentals = rentals + rng.normal(0, NOISE_SD, hours.size)
+    # Demand cannot be negative; with these coefficients the floor touches ~1 row in 15,000.
+    rentals = np.maximum(rentals + rng.normal(0, NOISE_SD, hours.size), 0.0)
     table = np.column_stack([rentals, features])
     return [[round(float(value), 4) for value in row] for row in table]
 
 
+# Hours of the day the demo asks about: morning, midday and evening traffic.
+SAMPLE_HOURS = (8, 13, 18, 23)
+
+
 def feature_rows(day: date, count: int = 3) -> list[list[float]]:
-    """Feature-only rows (no target) for asking the endpoint, and their true expectations."""
-    return [row[1:] for row in daily_rows(day)[:count]]
+    """Feature-only rows (no target) at different hours, for asking the endpoint."""
+    rows = daily_rows(day)
+    picked = [rows[hour * STATIONS] for hour in SAMPLE_HOURS[:count]]
+    return [row[1:] for row in picked]
 
 
 def expected_rentals(features: list[float]) -> float:
