@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -91,7 +92,7 @@ def check_model(
         _call(
             problems,
             f"function {key} ({arn})",
-            lambda arn=arn: functions.get_function_configuration(FunctionName=arn),
+            functools.partial(functions.get_function_configuration, FunctionName=arn),
         )
     return problems
 
