@@ -349,15 +349,17 @@ def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3,
         put_day((run_date - timedelta(days=offset)).isoformat(), b"1,2\n")
     ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
     module = load_module("check_data", TRAINING_WINDOW_DAYS="730")
-    lists = CallCounter(module.S3, "s3.ListObjectsV2")
-    gets = CallCounter(module.S3, "s3.GetObject")
+    calls = CallCounter(module.S3, "s3")  # every S3 operation, so a HeadObject per day shows
 
     data = module.handler(event(), None)
 
     assert (data["fileCount"], data["newFileCount"]) == (730, 1)
     assert data["windowStart"] == (run_date - timedelta(days=729)).isoformat()
-    assert 1 <= lists.count("ListObjectsV2") <= 3
-    assert gets.count("GetObject") == 1  # only the new file's content is read
+    operations = sorted({name for name, _ in calls.calls})
+    assert operations == ["GetObject", "ListObjectsV2", "PutObject"], operations
+    assert 1 <= calls.count("ListObjectsV2") <= 3
+    assert calls.count("GetObject") == 1  # only the new file's content is read
+    assert calls.count("PutObject") == 1  # the manifest
 
 
 def test_a_window_of_one_day_is_the_run_date_alone(check):

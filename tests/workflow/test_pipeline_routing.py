@@ -135,6 +135,50 @@ def test_correctness_routing_equals_the_documented_table(state, stage, status, s
     assert MACHINE.route(state, doc) == expected_route(state, stage, status, serving, count)
 
 
+# The routing decided for each SageMaker status, written out by hand from SPEC.md and the
+# README's design notes: an oracle that does not share the contract's status lists with the
+# rules it checks. NotifySlackBranch's target; CheckStatusBranch sends every status that is not
+# a wait to NotifySlack. A status botocore lists that is missing here fails the test below, so
+# a new status gets a deliberate decision.
+WAIT = p.CHECK_STATUS_WAIT
+DECIDED_ROUTES = {
+    ("training", "InProgress"): WAIT,
+    ("training", "Stopping"): WAIT,  # stopping is still on its way to Stopped
+    ("training", "Completed"): p.JOB_COMPLETED,
+    ("training", "Failed"): p.JOB_FAILED,
+    ("training", "Stopped"): p.JOB_FAILED,
+    ("training", "Deleting"): p.JOB_FAILED,
+    ("deployment", "Creating"): WAIT,
+    ("deployment", "Updating"): WAIT,
+    ("deployment", "SystemUpdating"): WAIT,  # AWS maintenance: the endpoint keeps serving
+    ("deployment", "RollingBack"): WAIT,  # it ends InService (old config) or UpdateRollbackFailed
+    ("deployment", "InService"): p.DEPLOYMENT_COMPLETED,  # when it serves this run's config
+    ("deployment", "Failed"): p.DEPLOYMENT_FAILED,
+    ("deployment", "OutOfService"): p.DEPLOYMENT_FAILED,
+    ("deployment", "UpdateRollbackFailed"): p.DEPLOYMENT_FAILED,
+    ("deployment", "Deleting"): p.DEPLOYMENT_FAILED,
+}
+
+
+@pytest.mark.parametrize("stage", c.STAGES)
+def test_every_botocore_status_has_a_decided_route(stage):
+    undecided = [s for s in BOTOCORE_STATUSES[stage] if (stage, s) not in DECIDED_ROUTES]
+    assert undecided == [], f"decide (and document) where {stage} status {undecided} goes"
+
+
+@pytest.mark.parametrize(("stage", "status"), sorted(DECIDED_ROUTES))
+def test_routing_equals_the_hand_written_decisions(stage, status):
+    decided = DECIDED_ROUTES[(stage, status)]
+    serving = routing.status_document(stage, status, serving=True, poll_count=0)
+    assert MACHINE.route(p.NOTIFY_SLACK_BRANCH, serving) == decided
+    after_poll = MACHINE.route(p.CHECK_STATUS_BRANCH, serving)
+    assert after_poll == (WAIT if decided == WAIT else p.NOTIFY_SLACK)
+    if decided == p.DEPLOYMENT_COMPLETED:
+        # InService with the previous config: the update was rolled back.
+        rolled_back = routing.status_document(stage, status, serving=False, poll_count=0)
+        assert MACHINE.route(p.NOTIFY_SLACK_BRANCH, rolled_back) == p.DEPLOYMENT_FAILED
+
+
 @given(decision=st.sampled_from(c.DECISIONS) | st.text())
 def test_check_data_branch_trains_only_on_a_train_decision(decision):
     target = MACHINE.route(p.CHECK_DATA_BRANCH, {c.KEY_DATA: {c.DATA_DECISION: decision}})

@@ -1,0 +1,84 @@
+"""Who may enter which room: the imports of each production package, parsed, not grepped.
+
+workflow/ is pure Python (it may read the two stdlib-only modules of functions/ that name the
+contract); functions/ imports boto3, slack_sdk and itself; infra/ never imports the embedded
+runtime. A regression fails here, naming the file, the line and the import.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parent.parent
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+
+# room -> (allowed top-level packages besides the stdlib, allowed modules of other rooms)
+RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "workflow": (frozenset({"workflow"}), frozenset({"functions.contract", "functions.catalog"})),
+    "functions": (
+        frozenset({"functions", "boto3", "botocore", "slack_sdk", "mypy_boto3_s3"}),
+        frozenset(),
+    ),
+    "infra": (
+        frozenset({"infra", "pulumi", "pulumi_aws", "yaml", "boto3", "botocore"}),
+        frozenset({"workflow", "functions.contract", "functions.catalog"}),
+    ),
+}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.lineno, node.module)]
+            # `from functions import contract` enters functions.contract
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _allowed(module: str, packages: frozenset[str], modules: frozenset[str]) -> bool:
+    top = module.split(".")[0]
+    if top in STDLIB or top in packages or top.startswith("mypy_boto3_"):
+        return True
+    return any(module == m or module.startswith(f"{m}.") for m in modules)
+
+
+def _violations(room: str) -> list[str]:
+    packages, modules = RULES[room]
+    problems = []
+    for path in sorted((REPO / room).rglob("*.py")):
+        imports = _imports(path)
+        names = {name for _, name in imports}
+        for line, module in imports:
+            if _allowed(module, packages, modules):
+                continue
+            # `from functions import contract` also yields `functions`, judged by its member.
+            if any(n.startswith(f"{module}.") and _allowed(n, packages, modules) for n in names):
+                continue
+            problems.append(f"{path.relative_to(REPO)}:{line} imports {module}")
+    return problems
+
+
+@pytest.mark.parametrize("room", sorted(RULES))
+def test_each_room_imports_only_what_it_may(room: str) -> None:
+    assert _violations(room) == []
+
+
+def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import boto3\nfrom localcloud import runtime\nfrom functions import contract\n"
+    )
+    imports = _imports(sample)
+    packages, modules = RULES["workflow"]
+    bad = [m for _, m in imports if not _allowed(m, packages, modules)]
+    assert "boto3" in bad and "localcloud" in bad and "functions.contract" not in bad
