@@ -46,7 +46,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 
 def _allowed(module: str, packages: frozenset[str], modules: frozenset[str]) -> bool:
-    top = module.split(".")[0]
+    top = module.split(".", maxsplit=1)[0]
     if top in STDLIB or top in packages or top.startswith("mypy_boto3_"):
         return True
     return any(module == m or module.startswith(f"{m}.") for m in modules)
