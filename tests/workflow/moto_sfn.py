@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from localcloud.stepfunctions import install_interpreter_caches
+
 ROLE = "arn:aws:iam::123456789012:role/differential"
 # Which Succeed state an execution entered: get_execution_history would say, but moto
 # spends ~11 ms serialising each history, a third of the time budget. Instead every input
@@ -88,7 +90,12 @@ def running_moto() -> Iterator[Moto]:
     gc.set_threshold(100_000, 50, 1000)
     try:
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-            yield Moto(boto3.client("stepfunctions", region_name="eu-west-1"))
+            # The embedded runtime's caches: one ANTLR parse per definition, not per execution.
+            uninstall = install_interpreter_caches()
+            try:
+                yield Moto(boto3.client("stepfunctions", region_name="eu-west-1"))
+            finally:
+                uninstall()
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
