@@ -99,6 +99,10 @@ EVENT_ENDPOINT_STATE_CHANGE: Final = "SageMaker Endpoint State Change"
 ERROR_DATA_VALIDATION: Final = "DataValidationError"
 ERROR_INPUT_VALIDATION: Final = "InputValidationError"
 ERROR_STATUS_CHECK_TIMED_OUT: Final = "Pipeline.StatusCheckTimedOut"
+ERROR_STATUS_UNREADABLE: Final = "Pipeline.StatusUnreadable"
+# The errors an execution ends with (its Fail states): what alarms and dashboards see.
+ERROR_TRAINING_FAILED: Final = "TrainingFailed"
+ERROR_DEPLOYMENT_FAILED: Final = "DeploymentFailed"
 
 
 def is_terminal(stage: str, status: str) -> bool:

@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef, TagTypeDef
 
 VARIANT_NAME = "AllTraffic"
-UPDATABLE = ("InService",)
+# An endpoint takes a new config only when it is serving and not already changing.
+UPDATABLE = contract.ENDPOINT_SUCCEEDED
 
 
 def _code(error: ClientError) -> str:
@@ -230,7 +231,7 @@ def _refusal(endpoint_name: str, endpoint: dict[str, Any], ours: str, pending: s
     status = endpoint["EndpointStatus"]
     current = endpoint.get("EndpointConfigName")
     reason = f" ({endpoint['FailureReason']})" if endpoint.get("FailureReason") else ""
-    if status in ("Creating", "Updating", "SystemUpdating", "RollingBack"):
+    if status in contract.ENDPOINT_WAITING:
         busy_with = pending or current
         return (
             f"Endpoint {endpoint_name} is {status} with {busy_with}, not this run's {ours}: "

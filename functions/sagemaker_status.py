@@ -18,7 +18,7 @@ from functions.payload import duration
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
-IN_SERVICE = "InService"
+(IN_SERVICE,) = contract.ENDPOINT_SUCCEEDED
 _KNOWN = {
     contract.STAGE_TRAINING: contract.TRAINING_WAITING
     + contract.TRAINING_SUCCEEDED

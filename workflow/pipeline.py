@@ -147,13 +147,13 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     )
     job_failed = Fail(
         JOB_FAILED,
-        error="TrainingFailed",
+        error=c.ERROR_TRAINING_FAILED,
         cause="The data check or the training failed; the marker is untouched so the data is "
         "retried next run. Slack and the execution history have the details.",
     )
     deployment_failed = Fail(
         DEPLOYMENT_FAILED,
-        error="DeploymentFailed",
+        error=c.ERROR_DEPLOYMENT_FAILED,
         cause="The new model was not deployed (the endpoint keeps serving the previous one, or "
         "needs attention); the marker is untouched. Slack has the details.",
     )
@@ -192,7 +192,7 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     unreadable = Pass(
         STATUS_UNREADABLE,
         parameters={
-            "Error": "Pipeline.StatusUnreadable",
+            "Error": c.ERROR_STATUS_UNREADABLE,
             "Cause": "The status document lacks its stage, name or poll counters",
         },
         result_path=ERROR_PATH,

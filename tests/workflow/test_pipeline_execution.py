@@ -48,17 +48,17 @@ def expected(script: Script) -> tuple[str, str | None, int]:
     """(execution status, Fail error or None, GetStatus calls) by the documented routing."""
     polls_training = _polls_until_terminal(script.training, OPTIONS.training_max_polls)
     if polls_training is None:
-        return "FAILED", "TrainingFailed", OPTIONS.training_max_polls
+        return "FAILED", c.ERROR_TRAINING_FAILED, OPTIONS.training_max_polls
     if script.training[polls_training - 1] not in c.TRAINING_SUCCEEDED:
-        return "FAILED", "TrainingFailed", polls_training
+        return "FAILED", c.ERROR_TRAINING_FAILED, polls_training
     polls_deploy = _polls_until_terminal(script.deployment, OPTIONS.deployment_max_polls)
     if polls_deploy is None:
-        return "FAILED", "DeploymentFailed", polls_training + OPTIONS.deployment_max_polls
+        return "FAILED", c.ERROR_DEPLOYMENT_FAILED, polls_training + OPTIONS.deployment_max_polls
     final = script.deployment[polls_deploy - 1]
     calls = polls_training + polls_deploy
     if final in c.ENDPOINT_SUCCEEDED and script.serving:
         return "SUCCEEDED", None, calls
-    return "FAILED", "DeploymentFailed", calls
+    return "FAILED", c.ERROR_DEPLOYMENT_FAILED, calls
 
 
 def _polls_until_terminal(statuses: list[str], max_polls: int) -> int | None:
