@@ -2,7 +2,9 @@
 
 demo  [--stack dev|prod]      the whole pipeline end to end (make demo)
 plan  [--stack dev|prod]      the resources a stack declares (make plan)
-session [--stack dev|prod] …  drive a stack by hand: upload, run, advance, show, predict
+session [--stack dev|prod] [--script FILE] [--serve [--port N]]
+                              drive a stack by hand: upload, run, advance, show, predict
+                              (`session --help`; `help` inside lists the commands)
 """
 
 from __future__ import annotations

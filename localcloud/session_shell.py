@@ -1,0 +1,291 @@
+"""The commands of `python -m localcloud session`, over one deployed model of a LocalCloud.
+
+A `cmd.Cmd` shell: `do_<command>` methods whose docstrings are what `help` prints. Runs are
+watched with `localcloud.watch.ProgressView` while virtual time flows; the views live in
+`localcloud.session_views`, the argument parsing in `localcloud.session_args`.
+"""
+
+from __future__ import annotations
+
+import cmd
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from botocore.exceptions import ClientError
+
+from localcloud import data
+from localcloud.clock import ClockStalled
+from localcloud.runtime import LocalCloud, ModelStack, Run
+from localcloud.session_args import (
+    SessionError,
+    csv_files,
+    format_duration,
+    parse_day,
+    parse_days_count,
+    parse_duration,
+    parse_json_object,
+    parse_rows,
+    words,
+)
+from localcloud.session_views import (
+    endpoint_lines,
+    label,
+    local,
+    names_match,
+    runs_lines,
+    show_lines,
+    slack_lines,
+    time_lines,
+)
+from localcloud.watch import ProgressView
+
+
+class Session(cmd.Cmd):
+    def __init__(
+        self, cloud: LocalCloud, model: ModelStack, zone: ZoneInfo, stdout: IO[str]
+    ) -> None:
+        super().__init__(stdout=stdout)
+        self.cloud = cloud
+        self.model = model
+        self.zone = zone
+        self.prompt = f"{model.stack}> "
+        self.errors = 0
+        self.progress = ProgressView(cloud, zone.key, self.write)
+        self._followed: set[str] = set()
+
+    # --- plumbing -------------------------------------------------------------------------
+    def write(self, line: str = "") -> None:
+        print(line, file=self.stdout, flush=True)
+
+    def fail(self, message: str) -> None:
+        self.errors += 1
+        self.write(f"error: {message}")
+
+    def onecmd(self, line: str) -> bool:
+        command = line.split(maxsplit=1)[0] if line.strip() else ""
+        if command == "EOF":  # what cmdloop() passes at the end of input (Ctrl-D)
+            self.write()
+            return True
+        try:
+            return bool(super().onecmd(line))
+        except SessionError as error:
+            self.fail(f"{command}: {error}")
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            self.fail(f"{command}: {details.get('Code')}: {details.get('Message')}")
+        except ClockStalled as error:
+            self.fail(f"{command}: virtual time cannot move: {str(error).splitlines()[0]}")
+        except KeyboardInterrupt:
+            self.fail(f"{command}: interrupted")
+        except Exception as error:  # a shell reports and goes on; the embedded AWS is intact
+            first = str(error).splitlines()[0] if str(error) else ""
+            self.fail(f"{command}: {type(error).__name__}: {first}".rstrip(": "))
+        return False
+
+    def do_help(self, arg: str) -> None:
+        """help [COMMAND]   the commands, or one in full"""
+        if arg.strip():
+            super().do_help(arg)
+            return
+        for name in self.get_names():
+            doc = getattr(self, name).__doc__
+            if name.startswith("do_") and doc and name != "do_exit":
+                usage, _, summary = doc.splitlines()[0].partition("   ")
+                self.write(f"  {usage:<34}{summary.strip()}")
+
+    def emptyline(self) -> bool:
+        return False  # cmd's default repeats the last command: `advance 2d` twice by accident
+
+    def default(self, line: str) -> None:
+        raise SessionError(
+            f"unknown command {line.split(maxsplit=1)[0]!r} (`help` lists the commands)"
+        )
+
+    def run_lines(self, lines: Iterable[str]) -> None:
+        """Scripted use: each line is echoed after the prompt, then run."""
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            self.write(f"{self.prompt}{line}")
+            if self.onecmd(line):
+                return
+
+    def _tick(self) -> None:
+        """While time flows: follow runs that triggers started, print the states entered."""
+        for run in self.cloud.runs(self.model):
+            if run.execution_arn not in self._followed:
+                self._followed.add(run.execution_arn)
+                self.progress.follow(run, label(self.cloud, run))
+        self.progress.poll()
+
+    def _today(self) -> date:
+        return self.cloud.clock.utcnow().astimezone(self.zone).date()
+
+    def _find(self, token: str) -> Run:
+        runs = self.cloud.runs(self.model)
+        number = token.removeprefix("#")
+        if number.isdigit() and len(number) <= 4:
+            if not 1 <= int(number) <= len(runs):
+                raise SessionError(f"no run #{number}: there are {len(runs)} (`runs` lists them)")
+            return runs[int(number) - 1]
+        exact = [r for r in runs if r.name == token]
+        found = exact or [r for r in runs if names_match(r.name, token)]
+        if not found:
+            raise SessionError(f"unknown run {token!r} (`runs` lists them)")
+        if len(found) > 1:
+            raise SessionError(f"run {token!r} is ambiguous: {len(found)} runs start with it")
+        return found[0]
+
+    # --- commands -------------------------------------------------------------------------
+    def do_upload(self, arg: str) -> None:
+        """upload [--any-name] DIR_OR_FILE   upload CSVs (YYYY-MM-DD.csv) to the data prefix
+
+        A folder: every *.csv in it. Names are checked first, nothing is uploaded when one
+        is bad; --any-name uploads them as they are, to see how the pipeline takes it."""
+        args = words(arg, "upload")
+        unchecked = "--any-name" in args
+        paths = [a for a in args if a != "--any-name"]
+        if len(paths) != 1:
+            raise SessionError("give one file or folder, e.g. `upload data/`")
+        files = csv_files(paths[0], check_names=not unchecked)
+        keys = [self.cloud.upload_bytes(self.model, f.name, f.read_bytes()) for f in files]
+        self.write(
+            f"uploaded {len(keys)} file(s) to s3://{self.model.bucket}/{self.model.data_prefix}: "
+            + ", ".join(f.name for f in files)
+        )
+
+    def do_generate(self, arg: str) -> None:
+        """generate DAYS [END_DATE]   upload DAYS days of the built-in data set
+
+        The days end on END_DATE (YYYY-MM-DD; default: yesterday in virtual time)."""
+        args = words(arg, "generate")
+        if not 1 <= len(args) <= 2:
+            raise SessionError("usage: generate DAYS [END_DATE], e.g. `generate 3`")
+        count = parse_days_count(args[0])
+        end = parse_day(args[1], "END_DATE") if len(args) == 2 else self._today() - timedelta(1)
+        days = [end - timedelta(days=n) for n in range(count - 1, -1, -1)]
+        for day in days:
+            self.cloud.upload_csv(self.model, day.isoformat(), data.daily_rows(day))
+        self.write(
+            f"uploaded {count} day(s) of data ({days[0]} … {days[-1]}, "
+            f"{len(data.daily_rows(days[0]))} rows each) to "
+            f"s3://{self.model.bucket}/{self.model.data_prefix}"
+        )
+        if end >= self._today():
+            self.write(f"note: {end} is not in the past; CheckData rejects files dated after today")
+
+    def do_run(self, arg: str) -> None:
+        """run [JSON]   start a run with that input ({} by default; {"force": true} retrains)"""
+        run_input = parse_json_object(arg, "the run input")
+        run = self.cloud.start_run(self.model, run_input)
+        self._followed.add(run.execution_arn)
+        self.progress.follow(run, label(self.cloud, run))
+        self.write(f"started run {run.name} with input {arg.strip() or '{}'}")
+
+    def do_schedule(self, arg: str) -> None:
+        """schedule   let virtual time flow until a schedule starts the model's next run"""
+        if arg.strip():
+            raise SessionError("takes no argument")
+        run = self.cloud.run_schedule(self.model)
+        scheduler = self.cloud.schedulers[self.model.region]
+        firing = next(f for f in scheduler.firings if f.execution_arn == run.execution_arn)
+        schedule = firing.schedule_arn.rsplit("/", 1)[-1]
+        self.write(
+            f"schedule {schedule} fired for {local(firing.scheduled_time, self.zone)} "
+            f"and started run {run.name}"
+        )
+        self._tick()  # what every run did meanwhile, this one's first states included
+
+    def do_advance(self, arg: str) -> None:
+        """advance DURATION   let virtual time flow: runs progress, schedules fire
+
+        DURATION: 45s, 90m, 6h, 2d, 1h30m ..."""
+        seconds = parse_duration(arg)
+        moment = self.cloud.clock.utcnow() + timedelta(seconds=seconds)
+        self.cloud.advance_to(moment, on_idle=self._tick)
+        self._tick()
+        self.write(f"advanced {format_duration(seconds)}: it is {local(moment, self.zone)}")
+
+    def do_wait(self, arg: str) -> None:
+        """wait [RUN]   let virtual time flow until RUN, or every running run, has ended
+
+        RUN: a name, a unique prefix of one, or #N / N as numbered by `runs`."""
+        if arg.strip():
+            runs = [self._find(arg.strip())]
+        else:
+            runs = [r for r in self.cloud.runs(self.model) if self._status(r) == "RUNNING"]
+        if not runs:
+            self.write("no run is running (`time` shows when a schedule fires next)")
+            return
+        began = self.cloud.clock.now()
+        described = self.cloud.wait(*runs, on_idle=self._tick)
+        self._tick()
+        took = format_duration(self.cloud.clock.now() - began)
+        for run, d in zip(runs, described, strict=True):
+            self.write(f"run {run.name}: {d['status']} (waited {took} of virtual time)")
+
+    def _status(self, run: Run) -> str:
+        return str(self.cloud.describe(run)["status"])
+
+    def do_runs(self, arg: str) -> None:
+        """runs   list runs: name, trigger, status, last state, transitions"""
+        for line in runs_lines(self.cloud, self.cloud.runs(self.model), self.zone):
+            self.write(line)
+
+    def do_show(self, arg: str) -> None:
+        """show RUN   the states RUN entered with their virtual times, what it did, its error
+
+        RUN: a name, a unique prefix of one, or #N / N as numbered by `runs`."""
+        if not arg.strip():
+            raise SessionError("which run? `show 1`, `show <name or prefix>` (see `runs`)")
+        for line in show_lines(self.cloud, self._find(arg.strip()), self.zone):
+            self.write(line)
+
+    def do_marker(self, arg: str) -> None:
+        """marker   the SSM marker: the newest day a run has trained on"""
+        value = self.cloud.marker(self.model)
+        shown = value if value is not None else "(not set: no run has deployed a model yet)"
+        self.write(f"{self.model.marker_parameter} = {shown}")
+
+    def do_slack(self, arg: str) -> None:
+        """slack   the messages the local Slack API received"""
+        for line in slack_lines(self.cloud.slack.messages):
+            self.write(line)
+
+    def do_predict(self, arg: str) -> None:
+        """predict [CSV_ROWS | FILE]   invoke the endpoint, print the predictions
+
+        Feature rows without the target, like 12.5,60,10,0,1,0,0, separated by ';' or
+        spaces, or a CSV file of them. Without an argument: three rows of today's data,
+        printed next to the data's true expectation."""
+        if arg.strip():
+            rows, _ = parse_rows(arg)
+            expected: list[float | None] = [None] * len(rows)
+        else:
+            rows = data.feature_rows(self._today(), 3)
+            expected = [data.expected_rentals(row) for row in rows]
+        scores = self.cloud.predict(self.model, rows)
+        self.write(f"endpoint {self.model.endpoint_name} predicts:")
+        for row, score, truth in zip(rows, scores, expected, strict=True):
+            cells = ",".join(f"{v:g}" for v in row)
+            known = f"   (the data's true expectation {truth:.2f})" if truth is not None else ""
+            self.write(f"  {cells}  ->  {score:.3f}{known}")
+
+    def do_endpoint(self, arg: str) -> None:
+        """endpoint   the endpoint's status and the configuration it serves"""
+        for line in endpoint_lines(self.cloud, self.model, self.zone):
+            self.write(line)
+
+    def do_time(self, arg: str) -> None:
+        """time   the virtual clock and when each schedule fires next"""
+        for line in time_lines(self.cloud, self.model, self.zone):
+            self.write(line)
+
+    def do_quit(self, arg: str) -> bool:
+        """quit   end the session (the embedded AWS goes with it)"""
+        return True
+
+    do_exit = do_quit

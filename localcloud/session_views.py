@@ -1,0 +1,178 @@
+"""What `python -m localcloud session` prints: runs, one run, the endpoint, the schedules.
+
+Each view reads the embedded AWS through the same APIs a person would use against AWS
+(DescribeExecution, GetExecutionHistory, DescribeEndpoint, GetSchedule) and the run
+summaries of `localcloud.watch`; nothing here keeps state of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from functions import contract
+from infra.schedule_expressions import next_fire_time
+from localcloud.runtime import LocalCloud, ModelStack, Run
+from localcloud.session_args import format_duration
+from localcloud.slack import Message
+from localcloud.watch import ProgressView, summarize
+
+Write = Callable[[str], None]
+
+
+MANUAL_PREFIX = "manual-"  # how LocalCloud.start_run names runs
+
+
+def short_name(name: str) -> str:
+    """How a run is labelled: its name without the `manual-` prefix, 8 characters."""
+    return name.removeprefix(MANUAL_PREFIX)[:8]
+
+
+def names_match(name: str, token: str) -> bool:
+    """Whether `token` (what a person typed) designates the run called `name`."""
+    return name.startswith(token) or name.removeprefix(MANUAL_PREFIX).startswith(token)
+
+
+def trigger_of(cloud: LocalCloud, run: Run) -> str:
+    started = json.loads(cloud.describe(run).get("input") or "{}")
+    trigger = started.get(contract.INPUT_TRIGGER) if isinstance(started, dict) else None
+    return str(trigger or contract.TRIGGER_MANUAL)
+
+
+def label(cloud: LocalCloud, run: Run) -> str:
+    return f"{trigger_of(cloud, run)}:{short_name(run.name)}"
+
+
+def local(moment: datetime | str | None, zone: ZoneInfo) -> str:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment) if moment else None
+    return moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+# --- schedules ------------------------------------------------------------------------------
+def schedules(cloud: LocalCloud, model: ModelStack) -> list[dict[str, Any]]:
+    """The deployed EventBridge schedules that start the model's state machine."""
+    client = cloud.client("scheduler", model.region)
+    found = []
+    for page in client.get_paginator("list_schedules").paginate():
+        for entry in page["Schedules"]:
+            if entry.get("Target", {}).get("Arn") == model.state_machine_arn:
+                found.append(client.get_schedule(Name=entry["Name"], GroupName=entry["GroupName"]))
+    return sorted(found, key=lambda s: (s["GroupName"], s["Name"]))
+
+
+def time_zone(cloud: LocalCloud, model: ModelStack) -> str:
+    """The zone the model's recurring schedule runs in (UTC when it has none)."""
+    for schedule in schedules(cloud, model):
+        if not schedule["ScheduleExpression"].startswith("at("):
+            return str(schedule.get("ScheduleExpressionTimezone") or "UTC")
+    return "UTC"
+
+
+def time_lines(cloud: LocalCloud, model: ModelStack, zone: ZoneInfo) -> list[str]:
+    now = cloud.clock.utcnow()
+    lines = [f"virtual time: {local(now, zone)} {zone.key}  ({now:%Y-%m-%dT%H:%M:%SZ})"]
+    for schedule in schedules(cloud, model):
+        expression = schedule["ScheduleExpression"]
+        tz = str(schedule.get("ScheduleExpressionTimezone") or "UTC")
+        due = None
+        if schedule["State"] == "ENABLED":
+            due = next_fire_time(expression, tz, now, created=schedule["CreationDate"])
+        when = "nothing due"
+        if due is not None:
+            left = format_duration((due - now).total_seconds())
+            when = f"next at {local(due, zone)} (in {left})"
+        lines.append(f"  schedule {schedule['Name']}: {expression} {tz} — {when}")
+    return lines
+
+
+# --- runs -----------------------------------------------------------------------------------
+def runs_lines(cloud: LocalCloud, runs: list[Run], zone: ZoneInfo) -> list[str]:
+    if not runs:
+        return ["no runs yet (`run`, `schedule` or `generate` + `advance`)"]
+    header = f"  {'#':>3}  {'run':<36} {'trigger':<9} {'status':<10} {'last state':<22} "
+    lines = [header + f"{'trans.':>6}  started"]
+    for number, run in enumerate(runs, start=1):
+        s = summarize(cloud, run)
+        last = s.states[-1] if s.states else "-"
+        lines.append(
+            f"  {number:>3}  {s.name:<36} {s.trigger:<9} {s.status:<10} {last:<22} "
+            f"{s.transitions:>6}  {local(s.started, zone)}"
+        )
+    return lines
+
+
+def show_lines(cloud: LocalCloud, run: Run, zone: ZoneInfo) -> list[str]:
+    """The states entered, in order and with their virtual times; then what the run did."""
+    lines: list[str] = []
+    view = ProgressView(cloud, zone.key, lines.append)
+    view.follow(run, label(cloud, run))
+    view.poll()
+    s = summarize(cloud, run)
+    described = cloud.describe(run)
+    data = s.output.get(contract.KEY_DATA) or {}
+    lines += [
+        f"run {s.name}: {s.status} (trigger {s.trigger})",
+        f"  started {local(s.started, zone)}, stopped {local(s.stopped, zone)}",
+        f"  {s.transitions} transitions, {s.history_events} history events, "
+        f"{s.lambda_invocations} Lambda invocations",
+    ]
+    if data:
+        lines.append(
+            f"  data: decision {data.get('decision')}, {data.get('newFileCount', 0)} new of "
+            f"{data.get('fileCount', 0)} files, newest {data.get('newestDate') or '-'}, "
+            f"window {data.get('windowStart')} … {data.get('windowEnd')}"
+        )
+        for ignored in data.get("ignored") or []:
+            lines.append(f"  ignored: {ignored}")
+    if s.training_job:
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(s.metrics.items()))
+        lines.append(f"  training job {s.training_job}: {metrics or 'no metrics'}")
+    if s.endpoint_config:
+        lines.append(f"  endpoint config {s.endpoint_config}")
+    lines.append(f"  marker {s.marker_before or '-'} -> {s.marker_after or '-'}")
+    if s.error:
+        lines.append(f"  error {s.error}: {described.get('cause') or ''}".rstrip())
+    for text in s.slack:
+        lines.append(f"  slack: {text}")
+    return lines
+
+
+# --- endpoint, Slack ----------------------------------------------------------------------------
+def endpoint_lines(cloud: LocalCloud, model: ModelStack, zone: ZoneInfo) -> list[str]:
+    client = cloud.client("sagemaker", model.region)
+    try:
+        endpoint = client.describe_endpoint(EndpointName=model.endpoint_name)
+    except client.exceptions.ClientError as error:
+        if "Could not find" not in str(error):
+            raise
+        return [f"endpoint {model.endpoint_name} does not exist yet (a run that trains creates it)"]
+    lines = [
+        f"endpoint {endpoint['EndpointName']}: {endpoint['EndpointStatus']}",
+        f"  config {endpoint.get('EndpointConfigName')}, created "
+        f"{local(endpoint.get('CreationTime'), zone)}, modified "
+        f"{local(endpoint.get('LastModifiedTime'), zone)}",
+    ]
+    if endpoint.get("FailureReason"):
+        lines.append(f"  failure reason: {endpoint['FailureReason']}")
+    config = client.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    for variant in config["ProductionVariants"]:
+        lines.append(
+            f"  variant {variant['VariantName']}: model {variant['ModelName']}, "
+            f"{variant.get('InitialInstanceCount')} x {variant.get('InstanceType')}"
+        )
+    answered = [i for i in cloud.sagemaker.invocations if i.endpoint_name == model.endpoint_name]
+    if answered:
+        last = answered[-1]
+        by = last.endpoint_config_name or "nobody"
+        lines.append(f"  {len(answered)} invocations; the last was answered by {by}")
+    return lines
+
+
+def slack_lines(messages: list[Message]) -> list[str]:
+    if not messages:
+        return ["the local Slack API has received no messages"]
+    return [f"  {m.ts}  {m.channel:<20} {m.text or ''}" for m in messages]
