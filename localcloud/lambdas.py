@@ -146,6 +146,22 @@ class LambdaRuntime:
         with self._lock:
             self._faults.setdefault(function_name, deque()).extend(["throttle"] * times)
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No function runs inside the block. Executions started in it all exist before any
+        of their first tasks runs, as when they start in the same millisecond on AWS (on the
+        frozen virtual clock, starts in a row share a start time even after the first one's
+        CheckData has already looked for overlapping runs)."""
+        with self._lock:
+            yield
+
+    def clear_faults(self) -> int:
+        """Drop the throttles no invocation has consumed yet; how many there were."""
+        with self._lock:
+            pending = sum(len(faults) for faults in self._faults.values())
+            self._faults.clear()
+            return pending
+
     def stub(self, function_name: str, stub: Stub | None) -> None:
         """Answer invocations of the function with `stub(event)` instead of its handler."""
         with self._lock:

@@ -110,6 +110,10 @@ class LocalSageMaker:
         configuration) or `rollback-failed` (RollingBack, then UpdateRollbackFailed)."""
         self.endpoints.fail_next_update(outcome, reason)
 
+    def clear_faults(self) -> int:
+        """Drop every injected fault not consumed yet (test isolation); how many there were."""
+        return self.training.clear_faults() + self.endpoints.clear_faults()
+
     # --- records ------------------------------------------------------------------------------
     @property
     def invocations(self) -> list[Invocation]:

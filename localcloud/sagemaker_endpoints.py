@@ -107,6 +107,14 @@ class Endpoints:
         with self._lock:
             self._fail_update.append((outcome, reason))
 
+    def clear_faults(self) -> int:
+        """Drop the injected faults no CreateEndpoint/UpdateEndpoint has consumed yet."""
+        with self._lock:
+            pending = len(self._fail_creation) + len(self._fail_update)
+            self._fail_creation.clear()
+            self._fail_update.clear()
+            return pending
+
     def cancel_all(self) -> None:
         with self._lock:
             for record in self._records.values():

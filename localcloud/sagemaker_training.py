@@ -108,6 +108,14 @@ class TrainingJobs:
         with self._lock:
             self._stop_next += 1
 
+    def clear_faults(self) -> int:
+        """Drop the injected faults no job has consumed yet; how many there were."""
+        with self._lock:
+            pending = len(self._fail_next) + self._stop_next
+            self._fail_next.clear()
+            self._stop_next = 0
+            return pending
+
     def cancel_all(self) -> None:
         with self._lock:
             for run in self._runs.values():

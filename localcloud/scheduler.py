@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -27,6 +27,8 @@ from infra.schedule_expressions import next_fire_time
 from localcloud.clock import Clock, Timer
 
 LOG = logging.getLogger(__name__)
+# Fire times are whole minutes; a microsecond is "strictly before" any of them.
+_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass
@@ -100,7 +102,9 @@ class LocalScheduler:
             for schedule in self._schedules():
                 if schedule.state != "ENABLED":
                     continue
-                after = max(now, self._last_fired.get(schedule.arn, now))
+                # Just before now: a schedule due this very instant but not fired yet (two
+                # models on the same cron, re-armed by the first one's firing) still fires.
+                after = max(now - _INSTANT, self._last_fired.get(schedule.arn, now - _INSTANT))
                 created = datetime.fromtimestamp(schedule.creation_date, tz=UTC)
                 when = next_fire_time(
                     schedule.schedule_expression,

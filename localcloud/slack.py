@@ -158,6 +158,13 @@ class LocalSlack:
         with self._lock:
             self._faults.extend(faults)
 
+    def clear_faults(self) -> int:
+        """Drop the faults no request has consumed yet; how many there were."""
+        with self._lock:
+            pending = len(self._faults)
+            self._faults.clear()
+            return pending
+
     def clear(self) -> None:
         """Forget recorded messages and pending faults."""
         with self._lock:

@@ -1,0 +1,138 @@
+"""Lambda, Slack and S3 failing under a run: retried, reported, or failing cleanly.
+
+- Lambda throttling (TooManyRequestsException) is a transient service error: the task's
+  Retry absorbs it; the run succeeds and the failed attempts stay visible in the history.
+- Slack failing (HTTP 500, rate limited, a rejected token) never fails a run: NotifySlack
+  reports it in `$.notification` and the run goes on.
+- The manifest cannot be written (a bucket policy denies it): CheckData fails before any
+  training job exists; the run ends in JobFailed, the marker untouched, Slack told.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from functions import catalog
+from functions import contract as c
+from localcloud import slack
+from tests.e2e.conftest import Lab
+from tests.e2e.runs import states_so_far
+from workflow import pipeline as p
+
+pytestmark = pytest.mark.e2e
+
+THROTTLED = "Lambda.TooManyRequestsException"
+
+
+def _function_name(lab: Lab, spec: catalog.FunctionSpec) -> str:
+    return lab.model.function_arns[spec.key].rsplit(":", 1)[-1]
+
+
+def test_throttled_lambdas_are_retried_and_the_run_succeeds(lab: Lab, day: date) -> None:
+    throttles = {
+        (catalog.CHECK_DATA, p.CHECK_DATA): 1,
+        (catalog.DEPLOY_MODEL, p.DEPLOY_MODEL): 2,
+        (catalog.UPDATE_PARAMETERS, p.UPDATE_PARAMETERS): 1,
+    }
+    lab.upload_day(day)
+    for (spec, _), times in throttles.items():
+        lab.cloud.lambdas.throttle(_function_name(lab, spec), times)
+
+    result = lab.run()
+
+    assert result.status == "SUCCEEDED", result.error_message()
+    assert result.states[-1] == p.UPDATE_PARAMETERS
+    assert lab.marker() == day.isoformat()
+    for (_, state), times in throttles.items():
+        assert result.task_failures.count((state, THROTTLED)) == times, result.task_failures
+        # The retries happen inside the state: it is entered once.
+        assert result.states.count(state) == 1
+    assert {error for _, error in result.task_failures} == {THROTTLED}
+    assert "deployment InService" in result.slack_text()
+
+
+@pytest.mark.parametrize(
+    ("faults", "reason"),
+    [
+        # slack_sdk retries a 5xx and a 429 once: both attempts must fail.
+        pytest.param((slack.FAULT_HTTP_500,) * 2, "http_500", id="http-500"),
+        pytest.param((slack.FAULT_RATELIMITED,) * 2, "ratelimited", id="ratelimited"),
+        pytest.param((slack.FAULT_INVALID_AUTH,), "invalid_auth", id="invalid-auth"),
+    ],
+)
+def test_slack_failing_never_fails_the_run(
+    lab: Lab, day: date, faults: tuple[str, ...], reason: str
+) -> None:
+    lab.upload_day(day)
+    run = lab.start()
+    injected = False
+
+    def fail_the_last_post() -> None:
+        # The last post is the deployment's outcome, after NotifyDeploymentStarted.
+        nonlocal injected
+        if not injected and p.NOTIFY_DEPLOYMENT_STARTED in states_so_far(lab.cloud, run):
+            lab.cloud.slack.inject(*faults)
+            injected = True
+
+    lab.cloud.wait(run, on_idle=fail_the_last_post)
+    result = lab.finished(run)
+
+    assert injected
+    assert result.status == "SUCCEEDED"
+    assert result.states[-2:] == [p.DEPLOYMENT_COMPLETED, p.UPDATE_PARAMETERS]
+    notification = result.document[c.KEY_NOTIFICATION]
+    assert notification["posted"] is False
+    assert notification["reason"] == reason
+    assert lab.marker() == day.isoformat()
+    # What was posted before the fault arrived; the outcome was not.
+    told = result.slack_text()
+    assert "deployment Updating" in told
+    assert "deployment InService" not in told
+
+
+@pytest.fixture
+def manifests_denied(lab: Lab) -> Iterator[str]:
+    """A bucket policy statement denying PutObject under the manifest prefix, removed after."""
+    prefix = lab.manifest_prefix()
+    s3 = lab.cloud.client("s3", lab.model.region)
+    original = s3.get_bucket_policy(Bucket=lab.model.bucket)["Policy"]
+    policy = json.loads(original)
+    policy["Statement"].append(
+        {
+            "Sid": "E2EDenyManifestWrites",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{lab.model.bucket}/{prefix}*",
+        }
+    )
+    s3.put_bucket_policy(Bucket=lab.model.bucket, Policy=json.dumps(policy))
+    try:
+        yield prefix
+    finally:
+        s3.put_bucket_policy(Bucket=lab.model.bucket, Policy=original)
+
+
+def test_manifest_write_failure_fails_the_run_before_training(
+    lab: Lab, day: date, manifests_denied: str
+) -> None:
+    key = lab.upload_day(day)
+    marker, jobs = lab.marker(), lab.training_jobs()
+
+    result = lab.run()
+
+    assert result.status == "FAILED"
+    assert result.states == [p.CHECK_DATA, p.NOTIFY_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
+    assert lab.training_jobs() == jobs
+    assert lab.marker() == marker
+    assert key in lab.objects()
+    assert not [m for m in lab.manifests() if result.name in m]
+    error = result.error_message()
+    assert "PutObject" in error
+    assert f"{manifests_denied}{result.name}.manifest" in error
+    assert "run failed" in result.slack_text()
+    assert f"{manifests_denied}{result.name}.manifest" in result.slack_text()
