@@ -29,7 +29,8 @@ Steps, in order; each one may end the run before the next:
    the failure notification shows the error. Fix or remove the file and run again.
 8. The manifest (SageMaker ManifestFile: `[{"prefix": "s3://<bucket>/<data prefix>"},
    "2026-01-01.csv", ...]`) is written to `<manifest prefix><execution name>.manifest`,
-   unique per execution, and the decision is `train`.
+   unique per execution, and the decision is `train`. If S3 refuses it (a bucket policy,
+   the role), ManifestWriteError names the manifest: no training job exists yet.
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from functions import clients, contract
 from functions.csv_validation import validate_object
 from functions.data_files import MAX_IGNORED_SHOWN, DataFile, WindowListing, list_window
-from functions.errors import InputValidationError
+from functions.errors import InputValidationError, ManifestWriteError
 from functions.logs import StructuredLogger
 from functions.markers import read_marker
 from functions.payload import field, iso_utc, parse_timestamp, shown
@@ -193,12 +196,20 @@ def check_data(
         log.debug("file validated", key=data_file.key, rows=summary.rows, columns=summary.columns)
 
     manifest_key = f"{settings.manifest_prefix}{execution.name}.manifest"
-    s3.put_object(
-        Bucket=settings.bucket,
-        Key=manifest_key,
-        Body=manifest_body(settings.bucket, settings.data_prefix, listing.files),
-        ContentType="application/json",
-    )
+    try:
+        s3.put_object(
+            Bucket=settings.bucket,
+            Key=manifest_key,
+            Body=manifest_body(settings.bucket, settings.data_prefix, listing.files),
+            ContentType="application/json",
+        )
+    except ClientError as error:
+        # botocore's message names the operation, not the object: say which one and why.
+        raise ManifestWriteError(
+            f"writing the manifest s3://{settings.bucket}/{manifest_key} failed: {error}. "
+            "No training job was started and the marker is untouched; check the bucket "
+            "policy and the function's role, then start the pipeline again."
+        ) from error
     result["manifestUri"] = f"s3://{settings.bucket}/{manifest_key}"
     result["decision"] = contract.DECISION_TRAIN
     log.info("manifest written", validatedFiles=len(to_validate), **_log_fields(result))

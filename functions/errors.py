@@ -10,6 +10,8 @@ name as the state's error: these class names ARE the error names the state machi
   fields) does not have the contract's shape.
 - `DataValidationError` (check_data): a data file's name or content is unusable; nothing
   was written.
+- `ManifestWriteError` (check_data): the run's manifest could not be written to S3; no
+  training job was started.
 - `MarkerError` (check_data, update_parameters): the SSM marker is not a YYYY-MM-DD date.
 - `EndpointNotUpdatableError` (deploy_model): the endpoint's state refuses this run's
   update (busy with another config, Failed, UpdateRollbackFailed, ...).
@@ -28,6 +30,10 @@ class InputValidationError(Exception):
 
 class DataValidationError(Exception):
     """A training data file cannot be used; the run stops before anything is written."""
+
+
+class ManifestWriteError(Exception):
+    """S3 refused the run's manifest; the message names it. Nothing was trained."""
 
 
 class MarkerError(Exception):
