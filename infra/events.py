@@ -42,7 +42,11 @@ def endpoint_state_change_pattern(endpoint_name: str) -> str:
             "detail-type": [contract.EVENT_ENDPOINT_STATE_CHANGE],
             "detail": {
                 "EndpointName": [endpoint_name],
-                "EndpointStatus": list(contract.TERMINAL_STATUSES[contract.STAGE_DEPLOYMENT]),
+                # The events spell statuses IN_SERVICE, FAILED, ... (not Describe's InService).
+                "EndpointStatus": [
+                    contract.endpoint_event_status(status)
+                    for status in contract.TERMINAL_STATUSES[contract.STAGE_DEPLOYMENT]
+                ],
             },
         }
     )

@@ -271,9 +271,11 @@ def test_sagemaker_events_resume_waits_only_when_terminal(runs: dict[str, Progra
     )
     assert not set(training["detail"]["TrainingJobStatus"]) & set(contract.TRAINING_WAITING)
     assert endpoint["detail"]["EndpointName"] == ["linear-learner"]
-    assert set(endpoint["detail"]["EndpointStatus"]) == set(
-        contract.TERMINAL_STATUSES["deployment"]
-    )
+    # Endpoint events spell statuses IN_SERVICE, ...: a rule with Describe's spelling
+    # (InService) never matches, and every deployment waits for the safety poll.
+    assert set(endpoint["detail"]["EndpointStatus"]) == {
+        contract.endpoint_event_status(s) for s in contract.TERMINAL_STATUSES["deployment"]
+    }
     targets = runs["prod"].of_type("aws:cloudwatch/eventTarget:EventTarget")
     handler = runs["prod"].outputs["models"]["linear-learner"]["functionArns"]["on_sagemaker_event"]
     assert {t.inputs["arn"] for t in targets} == {handler}
