@@ -161,7 +161,7 @@ def check_data(
         "newFileCount": 0,
         "manifestUri": None,
         "ignored": [],
-        "ignoredCount": 0,
+        contract.DATA_IGNORED_COUNT: 0,
     }
 
     blocking = earlier_running_execution(sfn, execution)
@@ -182,7 +182,7 @@ def check_data(
     if listing.ignored:
         log.warning(
             "objects under the data prefix ignored",
-            ignoredCount=result["ignoredCount"],
+            ignoredCount=result[contract.DATA_IGNORED_COUNT],
             ignored=result["ignored"],
         )
 
@@ -227,7 +227,7 @@ def _summary(
         "fileCount": len(listing.files),
         "newFileCount": len(new_files),
         "ignored": [i.as_dict() for i in listing.ignored[:MAX_IGNORED_SHOWN]],
-        "ignoredCount": len(listing.ignored),
+        contract.DATA_IGNORED_COUNT: len(listing.ignored),
     }
 
 

@@ -82,6 +82,7 @@ KEY_ERROR: Final = "error"
 
 # --- fields inside $.data and $.status that the Choice states read ------------------------------
 DATA_DECISION: Final = "decision"
+DATA_IGNORED_COUNT: Final = "ignoredCount"  # objects under the prefix not trained on
 STATUS_STAGE: Final = "stage"
 STATUS_STATUS: Final = "status"
 STATUS_SERVING: Final = "serving"

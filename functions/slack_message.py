@@ -99,15 +99,15 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
         fields.append(f"*Error*\n{_error_summary(document.get(contract.KEY_ERROR))}")
     elif status.get("failureReason"):
         fields.append(f"*Failure reason*\n{status['failureReason']}")
-    if data.get("ignoredCount"):
+    if data.get(contract.DATA_IGNORED_COUNT):
         keys = [
             i.get("key", "?")
             for i in data.get("ignored", [])[:IGNORED_KEYS_SHOWN]
             if isinstance(i, dict)
         ]
-        more = data["ignoredCount"] - len(keys)
+        more = data[contract.DATA_IGNORED_COUNT] - len(keys)
         fields.append(
-            f"*Ignored files*\n{data['ignoredCount']}: "
+            f"*Ignored files*\n{data[contract.DATA_IGNORED_COUNT]}: "
             + ", ".join(f"`{k}`" for k in keys)
             + (f" and {more} more" if more > 0 else "")
         )

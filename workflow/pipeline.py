@@ -21,6 +21,7 @@ from workflow.options import PipelineOptions
 CHECK_DATA = "CheckData"
 CHECK_DATA_BRANCH = "CheckDataBranch"
 NO_NEW_DATA = "NoNewData"
+NOTIFY_IGNORED_FILES = "NotifyIgnoredFiles"
 ANOTHER_RUN_IN_PROGRESS = "AnotherRunInProgress"
 START_TRAINING_JOB = "StartTrainingJob"
 NOTIFY_SLACK = "NotifySlack"
@@ -55,6 +56,7 @@ ERROR_PATH = f"$.{c.KEY_ERROR}"
 
 # JSONPaths into the state document.
 DECISION = f"$.{c.KEY_DATA}.{c.DATA_DECISION}"
+IGNORED_COUNT = f"$.{c.KEY_DATA}.{c.DATA_IGNORED_COUNT}"
 STAGE = f"$.{c.KEY_STATUS}.{c.STATUS_STAGE}"
 STATUS = f"$.{c.KEY_STATUS}.{c.STATUS_STATUS}"
 NAME = f"$.{c.KEY_STATUS}.name"
@@ -350,10 +352,27 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     )
     start_training_job.next(notify_slack)
 
+    # Nothing to train, but objects were ignored (a bad name, a future date): someone must
+    # hear which, or a misnamed upload would wait silently forever.
+    notify_ignored = _lambda_task(
+        NOTIFY_IGNORED_FILES,
+        catalog.NOTIFY_SLACK,
+        {"kind": "status", "document.$": "$", "execution": EXECUTION},
+        f"$.{c.KEY_NOTIFICATION}",
+        options,
+    )
+    notify_ignored.catch(["States.ALL"], no_new_data, result_path=f"$.{c.KEY_NOTIFICATION}")
+    notify_ignored.next(no_new_data)
+    files_ignored = Condition.and_(
+        Condition.is_present(IGNORED_COUNT),
+        Condition.is_numeric(IGNORED_COUNT),
+        Condition.numeric_greater_than(IGNORED_COUNT, 0),
+    )
     check_data_branch = (
         Choice(CHECK_DATA_BRANCH, comment="Train only when there is data newer than the marker")
         .when(_string_is(DECISION, c.DECISION_TRAIN), start_training_job)
         .when(_string_is(DECISION, c.DECISION_RUN_IN_PROGRESS), another_run)
+        .when(files_ignored, notify_ignored)
         .otherwise(no_new_data)
     )
     check_data = guarded(

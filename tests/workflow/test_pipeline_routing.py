@@ -189,6 +189,25 @@ def test_check_data_branch_trains_only_on_a_train_decision(decision):
     assert target == expected
 
 
+@given(
+    decision=st.sampled_from(c.DECISIONS) | st.text(),
+    ignored=st.integers(min_value=-1, max_value=5) | json_scalars,
+)
+def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
+    data = {c.DATA_DECISION: decision, c.DATA_IGNORED_COUNT: ignored}
+    target = MACHINE.route(p.CHECK_DATA_BRANCH, {c.KEY_DATA: data})
+    if decision == c.DECISION_TRAIN:
+        assert target == p.START_TRAINING_JOB
+    elif decision == c.DECISION_RUN_IN_PROGRESS:
+        assert target == p.ANOTHER_RUN_IN_PROGRESS
+    elif isinstance(ignored, int | float) and not isinstance(ignored, bool) and ignored > 0:
+        assert target == p.NOTIFY_IGNORED_FILES
+        rendered = json.loads(MACHINE.to_json())["States"][p.NOTIFY_IGNORED_FILES]
+        assert rendered["Next"] == p.NO_NEW_DATA
+    else:
+        assert target == p.NO_NEW_DATA
+
+
 @given(stage=stages)
 def test_failure_branch_fails_the_stage_that_failed(stage):
     target = MACHINE.route(p.FAILURE_BRANCH, {c.KEY_STATUS: {c.STATUS_STAGE: stage}})
