@@ -298,8 +298,12 @@ def stack_settings_fields() -> list[Any]:
     return [f for f in fields(StackSettings) if "setting" in f.metadata]
 
 
-def _key(name: str) -> str:
+def config_key(name: str) -> str:
+    """The full key of one of our settings, as `Pulumi.<stack>.yaml` and the CLI spell it."""
     return f"{NAMESPACE}:{name}"
+
+
+_key = config_key
 
 
 def known_keys() -> frozenset[str]:

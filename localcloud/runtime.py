@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from infra.config import config_key
 from infra.outputs import OutputsError, parse_stack_outputs
 from localcloud.clock import Clock
 from localcloud.deploy import Deployment, deploy_stack
@@ -42,8 +43,8 @@ from localcloud.stepfunctions import (
 
 ACCOUNT = "123456789012"
 LOCAL_SLACK_TOKEN = "xoxb-localcloud-0000000000-demo"  # noqa: S105 - the local API's own token
-SLACK_TOKEN_KEY = "retraining:slackToken"  # noqa: S105 - a config key, not a token
-SLACK_API_URL_KEY = "retraining:slackApiUrl"
+SLACK_TOKEN_KEY = config_key("slackToken")
+SLACK_API_URL_KEY = config_key("slackApiUrl")
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "localcloud",
     "AWS_SECRET_ACCESS_KEY": "localcloud",

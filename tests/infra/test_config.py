@@ -284,3 +284,10 @@ def test_pipeline_options_carry_the_models_shaping_settings() -> None:
     # Without spot the max wait is not SageMaker's concern, nor the definition's.
     on_demand = parse_settings({**BASE, **raw, "retraining:trainingUseSpot": "false"}, stack="dev")
     assert pipeline_options(on_demand.models[0]).training_max_wait_seconds is None
+
+
+def test_the_keys_the_embedded_runtime_sets_are_real_settings() -> None:
+    from infra.config import known_keys
+    from localcloud.runtime import SLACK_API_URL_KEY, SLACK_TOKEN_KEY
+
+    assert {SLACK_TOKEN_KEY, SLACK_API_URL_KEY} <= known_keys()
