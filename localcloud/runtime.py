@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,8 @@ class LocalCloud:
         self.schedulers: dict[str, LocalScheduler] = {}
         self.stacks: dict[str, Deployment] = {}
         self._exit = contextlib.ExitStack()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients_lock = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> LocalCloud:
@@ -263,7 +266,12 @@ class LocalCloud:
 
     # --- helpers ---------------------------------------------------------------------------------
     def client(self, service: str, region: str) -> Any:
-        return boto3.client(service, region_name=region)  # type: ignore[call-overload]
+        # A client costs ~10 ms to build and is thread-safe: one per service and region.
+        key = (service, region)
+        with self._clients_lock:
+            if key not in self._clients:
+                self._clients[key] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+            return self._clients[key]
 
 
 def models_of(deployment: Deployment) -> list[ModelStack]:
