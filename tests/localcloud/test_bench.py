@@ -79,12 +79,6 @@ def test_24_hour_training_costs_at_most_60_transitions_on_prod(bench):
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(
-    strict=True,
-    reason="dev's pollMaxSeconds=1800 makes one safety poll (3 states) every 30 min of "
-    "training: 170 transitions for 24 h (docs/performance.md). Remove this mark when the "
-    "dev stack's cap is raised.",
-)
 def test_24_hour_training_costs_at_most_60_transitions_on_dev(bench):
     run = measured(bench, "dev", DAY)
     assert run.status == "SUCCEEDED"
