@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 import sys
 import time
 from collections import Counter
@@ -28,13 +27,16 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
 from functions import catalog, contract
+from infra.naming import ModelNames
+from localcloud.runtime import environment
 
 REGION: Final = "eu-west-1"
 # Names of its own: the bench may run while another moto session (a LocalCloud) is active.
 BUCKET = "bench-check-data"
 MODEL = "bench-check-data"
-DATA_PREFIX = f"data/{MODEL}/train/"
-MARKER = f"/models/{MODEL}/train/latest"
+_NAMES = ModelNames(stack="bench", model=MODEL)
+DATA_PREFIX = _NAMES.data_prefix
+MARKER = _NAMES.marker_parameter
 TIME_ZONE = "Europe/Paris"
 RUN_DATE = date(2026, 1, 10)
 _FAKE_CREDENTIALS = {
@@ -103,7 +105,7 @@ def measure_check_data(window_days: int = 730, files_in_bucket: int = 3650) -> C
             f"window_days and files_in_bucket must be positive, got {window_days} and "
             f"{files_in_bucket}"
         )
-    with _environment(_FAKE_CREDENTIALS), mock_aws():
+    with environment(_FAKE_CREDENTIALS), mock_aws():
         setup = boto3.client("s3", region_name=REGION)
         setup.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         # Seeding is not measured: straight into moto's backend (no HTTP round trip).
@@ -123,7 +125,7 @@ def measure_check_data(window_days: int = 730, files_in_bucket: int = 3650) -> C
             roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/bench",
         )["stateMachineArn"]
 
-        with _handler_module(_check_data_environment(window_days)) as module:
+        with _handler_module(_check_dataenvironment(window_days)) as module:
             ours = _S3Calls(module.S3)
             started = time.perf_counter()
             result = module.handler(_event(str(machine_arn)), None)
@@ -146,14 +148,14 @@ def measure_check_data(window_days: int = 730, files_in_bucket: int = 3650) -> C
     )
 
 
-def _check_data_environment(window_days: int) -> dict[str, str]:
+def _check_dataenvironment(window_days: int) -> dict[str, str]:
     return {
         catalog.MODEL_NAME: MODEL,
         catalog.STACK_NAME: "bench",
         catalog.LOG_LEVEL: "WARNING",  # the handler logs to stdout; keep the table readable
         catalog.BUCKET: BUCKET,
         catalog.DATA_PREFIX: DATA_PREFIX,
-        catalog.MANIFEST_PREFIX: f"data/{MODEL}/manifests/",
+        catalog.MANIFEST_PREFIX: _NAMES.manifest_prefix,
         catalog.MARKER_PARAMETER: MARKER,
         catalog.TRAINING_WINDOW_DAYS: str(window_days),
         catalog.TIME_ZONE: TIME_ZONE,
@@ -178,26 +180,12 @@ def _event(state_machine_arn: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _handler_module(environment: Mapping[str, str]) -> Iterator[ModuleType]:
+def _handler_module(variables: Mapping[str, str]) -> Iterator[ModuleType]:
     """A cold start of functions.check_data (settings and clients are made at import)."""
     name = catalog.CHECK_DATA.handler.rsplit(".", 1)[0]
-    with _environment(environment):
+    with environment(variables):
         sys.modules.pop(name, None)
         try:
             yield importlib.import_module(name)
         finally:
             sys.modules.pop(name, None)  # its clients belong to this moto session
-
-
-@contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

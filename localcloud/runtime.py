@@ -116,7 +116,8 @@ class LocalCloud:
 
     def _start(self) -> None:
         stack = self._exit
-        stack.enter_context(_environment(_FAKE_CREDENTIALS))
+        # Fake credentials so nothing can reach a real account.
+        stack.enter_context(environment(_FAKE_CREDENTIALS, unset=("AWS_PROFILE",)))
         mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         mock.start()
         stack.callback(mock.stop)
@@ -302,10 +303,11 @@ def _number(value: float) -> str:
 
 
 @contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Fake credentials so nothing can reach a real account, restored afterwards."""
-    saved = {name: os.environ.get(name) for name in (*values, "AWS_PROFILE")}
-    os.environ.pop("AWS_PROFILE", None)
+def environment(values: Mapping[str, str], *, unset: Sequence[str] = ()) -> Iterator[None]:
+    """`values` set (and `unset` removed) in os.environ for the block, restored afterwards."""
+    saved = {name: os.environ.get(name) for name in (*values, *unset)}
+    for name in unset:
+        os.environ.pop(name, None)
     os.environ.update(values)
     try:
         yield

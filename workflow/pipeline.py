@@ -66,6 +66,8 @@ POLL_TIMEOUT = f"$.{c.KEY_STATUS}.{c.STATUS_POLL}.{c.POLL_TIMEOUT_SECONDS}"
 
 EXECUTION_NAME = {"name.$": "$$.Execution.Name"}
 EXECUTION = {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id"}
+# What every status-message task sends notify_slack: the whole document (it picks the news).
+SLACK_STATUS_PAYLOAD = {"kind": "status", "document.$": "$", "execution": EXECUTION}
 
 
 def _string_is(path: str, value: str) -> Condition:
@@ -222,7 +224,7 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     notify_slack = _lambda_task(
         NOTIFY_SLACK,
         catalog.NOTIFY_SLACK,
-        {"kind": "status", "document.$": "$", "execution": EXECUTION},
+        SLACK_STATUS_PAYLOAD,
         f"$.{c.KEY_NOTIFICATION}",
         options,
     )
@@ -262,7 +264,7 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     notify_deployment_started = _lambda_task(
         NOTIFY_DEPLOYMENT_STARTED,
         catalog.NOTIFY_SLACK,
-        {"kind": "status", "document.$": "$", "execution": EXECUTION},
+        SLACK_STATUS_PAYLOAD,
         f"$.{c.KEY_NOTIFICATION}",
         options,
     )
@@ -357,7 +359,7 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     notify_ignored = _lambda_task(
         NOTIFY_IGNORED_FILES,
         catalog.NOTIFY_SLACK,
-        {"kind": "status", "document.$": "$", "execution": EXECUTION},
+        SLACK_STATUS_PAYLOAD,
         f"$.{c.KEY_NOTIFICATION}",
         options,
     )
