@@ -136,6 +136,11 @@ def _print_summary(summaries: list[RunSummary], report: dict[str, Any], write: A
             f"  {s.name[:8]:<10} {s.trigger:<9} {s.status:<10} {s.states[-1]:<22} "
             f"{s.transitions:>6} {marker:<23} {len(s.slack):>5}"
         )
+    write("\nSlack, as the local Slack API received it (via the real slack_sdk over HTTP)")
+    for s in summaries:
+        for text in s.slack:
+            line = " ".join(text.split())
+            write(f"  {s.name[:8]:<10} {line if len(line) <= 110 else line[:109] + '…'}")
     probe = report["endpoint_probe_during_update"]
     write(
         f"\nDuring the update the endpoint answered {probe['requests'] - probe['failed']}/"
