@@ -148,13 +148,13 @@ def check_data(
     run_time = run_input.scheduled_time or execution.start_time
     run_date = run_time.astimezone(settings.time_zone).date()
     result: dict[str, Any] = {
-        "decision": None,
+        contract.DATA_DECISION: None,
         "runTime": iso_utc(run_time),
         "runDate": run_date.isoformat(),
         "force": run_input.force,
         "trigger": run_input.trigger,
         "markerBefore": None,
-        "newestDate": None,
+        contract.DATA_NEWEST_DATE: None,
         "windowStart": None,
         "windowEnd": None,
         "fileCount": 0,
@@ -169,7 +169,7 @@ def check_data(
         log.info("another run is in progress; this one stops", runningExecution=blocking)
         return {
             **result,
-            "decision": contract.DECISION_RUN_IN_PROGRESS,
+            contract.DATA_DECISION: contract.DECISION_RUN_IN_PROGRESS,
             "runningExecution": blocking,
         }
 
@@ -188,7 +188,7 @@ def check_data(
 
     if not new_files and not (run_input.force and listing.files):
         log.info("no new data", **_log_fields(result))
-        return {**result, "decision": contract.DECISION_NO_NEW_DATA}
+        return {**result, contract.DATA_DECISION: contract.DECISION_NO_NEW_DATA}
 
     to_validate = listing.files if (run_input.force or marker is None) else new_files
     for data_file in to_validate:
@@ -211,7 +211,7 @@ def check_data(
             "policy and the function's role, then start the pipeline again."
         ) from error
     result["manifestUri"] = f"s3://{settings.bucket}/{manifest_key}"
-    result["decision"] = contract.DECISION_TRAIN
+    result[contract.DATA_DECISION] = contract.DECISION_TRAIN
     log.info("manifest written", validatedFiles=len(to_validate), **_log_fields(result))
     return result
 
@@ -221,7 +221,7 @@ def _summary(
 ) -> dict[str, Any]:
     return {
         "markerBefore": marker.isoformat() if marker else None,
-        "newestDate": listing.files[-1].day.isoformat() if listing.files else None,
+        contract.DATA_NEWEST_DATE: listing.files[-1].day.isoformat() if listing.files else None,
         "windowStart": listing.start.isoformat(),
         "windowEnd": listing.end.isoformat(),
         "fileCount": len(listing.files),

@@ -89,6 +89,17 @@ STATUS_SERVING: Final = "serving"
 STATUS_POLL: Final = "poll"
 POLL_COUNT: Final = "count"
 POLL_TIMEOUT_SECONDS: Final = "timeoutSeconds"
+# ... and those the definition passes from one task to the next.
+DATA_NEWEST_DATE: Final = "newestDate"  # the date UpdateParameters writes to the marker
+STATUS_NAME: Final = "name"  # the training job or endpoint being watched
+
+# --- the Lambda payloads the definition builds ------------------------------------------------
+POLLING: Final = "polling"
+POLLING_INITIAL_SECONDS: Final = "initialSeconds"
+POLLING_MAX_SECONDS: Final = "maxSeconds"
+NOTIFY_KIND: Final = "kind"
+NOTIFY_KIND_STATUS: Final = "status"  # the document's latest news
+NOTIFY_KIND_FAILURE: Final = "failure"  # $.error, from a Catch
 
 # --- SageMaker state-change events (EventBridge), used to resume CheckStatusWait --------------
 EVENT_SOURCE: Final = "aws.sagemaker"

@@ -34,7 +34,7 @@ def get_status(
     sagemaker: SageMakerClient, status: dict[str, Any], polling: Polling
 ) -> dict[str, Any]:
     stage = field(status, contract.STATUS_STAGE, str)
-    name = field(status, "name", str)
+    name = field(status, contract.STATUS_NAME, str)
     if stage == contract.STAGE_TRAINING:
         fresh = training_fields(sagemaker, name)
     elif stage == contract.STAGE_DEPLOYMENT:

@@ -28,7 +28,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from functions import clients, logs
+from functions import clients, contract, logs
 from functions.logs import StructuredLogger
 from functions.settings import NotifySlackSettings
 from functions.slack_message import build_message
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 SLACK_TIMEOUT_SECONDS = 10
 DETAIL_MAX = 300
-KINDS = ("status", "failure")
+KINDS = (contract.NOTIFY_KIND_STATUS, contract.NOTIFY_KIND_FAILURE)
 # Slack errors meaning the token itself is bad: read the secret again next time.
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive")
 
@@ -167,7 +167,11 @@ TOKENS = TokenCache()
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with LOG.invocation(event):
-        kind = event.get("kind", "status") if isinstance(event, dict) else "status"
+        kind = (
+            event.get(contract.NOTIFY_KIND, contract.NOTIFY_KIND_STATUS)
+            if isinstance(event, dict)
+            else contract.NOTIFY_KIND_STATUS
+        )
         document = event.get("document") if isinstance(event, dict) else None
         execution = event.get("execution") if isinstance(event, dict) else None
         if kind not in KINDS:

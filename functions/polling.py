@@ -22,8 +22,8 @@ class Polling:
 
     @classmethod
     def from_event(cls, event: Any) -> Polling:
-        initial = field(event, "polling.initialSeconds", int)
-        maximum = field(event, "polling.maxSeconds", int)
+        initial = field(event, f"{contract.POLLING}.{contract.POLLING_INITIAL_SECONDS}", int)
+        maximum = field(event, f"{contract.POLLING}.{contract.POLLING_MAX_SECONDS}", int)
         if not 1 <= initial <= maximum:
             raise InputValidationError(
                 "event fields polling.initialSeconds and polling.maxSeconds must satisfy "

@@ -61,12 +61,12 @@ def training_fields(sagemaker: SageMakerClient, job_name: str) -> dict[str, Any]
     status = job["TrainingJobStatus"]
     metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
     fields: dict[str, Any] = {
-        "stage": contract.STAGE_TRAINING,
+        contract.STATUS_STAGE: contract.STAGE_TRAINING,
         "status": status,
-        "name": job_name,
+        contract.STATUS_NAME: job_name,
         "trainingJobName": job_name,
         "secondaryStatus": job.get("SecondaryStatus"),
-        "serving": False,
+        contract.STATUS_SERVING: False,
         "metrics": metrics,
         "consoleUrl": sagemaker_console_url(_region(sagemaker), "jobs", job_name),
     }
@@ -112,13 +112,13 @@ def deployment_fields(
     pending = endpoint.get("PendingDeploymentSummary", {}).get("EndpointConfigName")
     serving = status == IN_SERVICE and current == endpoint_config_name
     fields: dict[str, Any] = {
-        "stage": contract.STAGE_DEPLOYMENT,
+        contract.STATUS_STAGE: contract.STAGE_DEPLOYMENT,
         "status": status,
-        "name": endpoint_name,
+        contract.STATUS_NAME: endpoint_name,
         "endpointName": endpoint_name,
         "endpointConfigName": endpoint_config_name,
         "currentEndpointConfigName": current,
-        "serving": serving,
+        contract.STATUS_SERVING: serving,
         "consoleUrl": sagemaker_console_url(_region(sagemaker), "endpoints", endpoint_name),
     }
     reason = endpoint.get("FailureReason")

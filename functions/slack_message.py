@@ -39,7 +39,9 @@ def outcome(document: dict[str, Any]) -> tuple[str, str, str]:
         failed: tuple[str, ...] = contract.ENDPOINT_FAILED
         if stage == contract.STAGE_TRAINING:
             succeeded, failed = contract.TRAINING_SUCCEEDED, contract.TRAINING_FAILED
-        if value in succeeded and (stage == contract.STAGE_TRAINING or status.get("serving")):
+        if value in succeeded and (
+            stage == contract.STAGE_TRAINING or status.get(contract.STATUS_SERVING)
+        ):
             return EMOJI_SUCCESS, stage, value
         if value in succeeded:  # InService but not on this run's config: rolled back
             return EMOJI_FAILURE, stage, f"{value} (rolled back)"
@@ -79,14 +81,22 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
     if status:
         fields.append(f"*Stage*\n{status.get('stage', '-')}")
         fields.append(f"*Status*\n{status.get('status', '-')}")
-        label = "Training job" if status.get("stage") == contract.STAGE_TRAINING else "Endpoint"
+        label = (
+            "Training job"
+            if status.get(contract.STATUS_STAGE) == contract.STAGE_TRAINING
+            else "Endpoint"
+        )
         fields.append(f"*{label}*\n{status.get('name', '-')}")
     fields.append(f"*Run*\n{execution.get('name', '-')}")
     if data:
         fields.append(
             f"*Data*\n{data.get('windowStart') or '?'} → {data.get('windowEnd') or '?'}: "
             f"{data.get('fileCount', 0)} files, {data.get('newFileCount', 0)} new"
-            + (f" (decision {data['decision']})" if data.get("decision") else "")
+            + (
+                f" (decision {data[contract.DATA_DECISION]})"
+                if data.get(contract.DATA_DECISION)
+                else ""
+            )
         )
     metrics = status.get("metrics") if status else None
     if isinstance(metrics, dict) and metrics:
@@ -95,7 +105,7 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
             for k, v in sorted(metrics.items())
         )
         fields.append(f"*Metrics*\n{shown}")
-    if kind == "failure":
+    if kind == contract.NOTIFY_KIND_FAILURE:
         fields.append(f"*Error*\n{_error_summary(document.get(contract.KEY_ERROR))}")
     elif status.get("failureReason"):
         fields.append(f"*Failure reason*\n{status['failureReason']}")
@@ -122,12 +132,12 @@ def build_message(
     stack_name: str,
 ) -> tuple[str, list[dict[str, Any]]]:
     emoji, stage, status = outcome(document)
-    if kind == "failure":
+    if kind == contract.NOTIFY_KIND_FAILURE:
         emoji, status = EMOJI_ALARM, f"{status}: run failed"
     title = _cut(f"{emoji} {model_name} ({stack_name}) · {stage} {status}", HEADER_MAX)
     status_doc = document.get(contract.KEY_STATUS)
     message = status_doc.get("message") if isinstance(status_doc, dict) else None
-    if kind == "failure":
+    if kind == contract.NOTIFY_KIND_FAILURE:
         message = _error_summary(document.get(contract.KEY_ERROR))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from functions import clients
+from functions import clients, contract
 from functions.logs import StructuredLogger
 from functions.markers import read_marker, write_marker
 from functions.payload import field, parse_date
@@ -49,7 +49,8 @@ SSM = clients.ssm()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with LOG.invocation(event):
         newest = parse_date(
-            event.get("newestDate") if isinstance(event, dict) else None, "event field newestDate"
+            event.get(contract.DATA_NEWEST_DATE) if isinstance(event, dict) else None,
+            f"event field {contract.DATA_NEWEST_DATE}",
         )
         field(event, "execution.name", str)
         return advance_marker(SSM, SETTINGS.marker_parameter, newest, LOG)

@@ -43,13 +43,16 @@ def _any(pairs: list[tuple[str, str]]) -> Condition:
 
 
 def build_baseline(model_name: str = "linear-learner") -> StateMachine:
-    polling = {"initialSeconds": ORIGINAL_POLL_SECONDS, "maxSeconds": ORIGINAL_POLL_SECONDS}
+    polling = {
+        c.POLLING_INITIAL_SECONDS: ORIGINAL_POLL_SECONDS,
+        c.POLLING_MAX_SECONDS: ORIGINAL_POLL_SECONDS,
+    }
 
     def task(name: str, function: catalog.FunctionSpec, parameters: dict, result_path: str) -> Task:
         return Task(name, Placeholder(function.key), parameters=parameters, result_path=result_path)
 
-    job_failed = Fail(p.JOB_FAILED, error="TrainingFailed")
-    deployment_failed = Fail(p.DEPLOYMENT_FAILED, error="DeploymentFailed")
+    job_failed = Fail(p.JOB_FAILED, error=c.ERROR_TRAINING_FAILED)
+    deployment_failed = Fail(p.DEPLOYMENT_FAILED, error=c.ERROR_DEPLOYMENT_FAILED)
     update_parameters = task(
         p.UPDATE_PARAMETERS,
         catalog.UPDATE_PARAMETERS,
@@ -63,7 +66,7 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
     notify_slack = task(
         p.NOTIFY_SLACK,
         catalog.NOTIFY_SLACK,
-        {"kind": "status", "document.$": "$", "execution": p.EXECUTION},
+        p.SLACK_STATUS_PAYLOAD,
         f"$.{c.KEY_NOTIFICATION}",
     )
     deploy_model = task(

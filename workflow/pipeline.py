@@ -59,7 +59,7 @@ DECISION = f"$.{c.KEY_DATA}.{c.DATA_DECISION}"
 IGNORED_COUNT = f"$.{c.KEY_DATA}.{c.DATA_IGNORED_COUNT}"
 STAGE = f"$.{c.KEY_STATUS}.{c.STATUS_STAGE}"
 STATUS = f"$.{c.KEY_STATUS}.{c.STATUS_STATUS}"
-NAME = f"$.{c.KEY_STATUS}.name"
+NAME = f"$.{c.KEY_STATUS}.{c.STATUS_NAME}"
 SERVING = f"$.{c.KEY_STATUS}.{c.STATUS_SERVING}"
 POLL_COUNT = f"$.{c.KEY_STATUS}.{c.STATUS_POLL}.{c.POLL_COUNT}"
 POLL_TIMEOUT = f"$.{c.KEY_STATUS}.{c.STATUS_POLL}.{c.POLL_TIMEOUT_SECONDS}"
@@ -67,7 +67,11 @@ POLL_TIMEOUT = f"$.{c.KEY_STATUS}.{c.STATUS_POLL}.{c.POLL_TIMEOUT_SECONDS}"
 EXECUTION_NAME = {"name.$": "$$.Execution.Name"}
 EXECUTION = {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id"}
 # What every status-message task sends notify_slack: the whole document (it picks the news).
-SLACK_STATUS_PAYLOAD = {"kind": "status", "document.$": "$", "execution": EXECUTION}
+SLACK_STATUS_PAYLOAD = {
+    c.NOTIFY_KIND: c.NOTIFY_KIND_STATUS,
+    "document.$": "$",
+    "execution": EXECUTION,
+}
 
 
 def _string_is(path: str, value: str) -> Condition:
@@ -139,8 +143,8 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     """The retraining state machine for one model, shaped by the stack's options."""
     options = options or PipelineOptions()
     polling = {
-        "initialSeconds": options.poll_initial_seconds,
-        "maxSeconds": options.poll_max_seconds,
+        c.POLLING_INITIAL_SECONDS: options.poll_initial_seconds,
+        c.POLLING_MAX_SECONDS: options.poll_max_seconds,
     }
 
     # --- terminal states ----------------------------------------------------------------------
@@ -171,7 +175,11 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     notify_failure = Task(
         NOTIFY_FAILURE,
         Placeholder(catalog.NOTIFY_SLACK.key),
-        parameters={"kind": "failure", "document.$": "$", "execution": EXECUTION},
+        parameters={
+            c.NOTIFY_KIND: c.NOTIFY_KIND_FAILURE,
+            "document.$": "$",
+            "execution": EXECUTION,
+        },
         result_path=f"$.{c.KEY_NOTIFICATION}",
         timeout_seconds=function_timeout_seconds(catalog.NOTIFY_SLACK),
         comment="Tells Slack what failed; its own failure never hides the original one",
@@ -208,7 +216,10 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
         _lambda_task(
             UPDATE_PARAMETERS,
             catalog.UPDATE_PARAMETERS,
-            {"newestDate.$": f"$.{c.KEY_DATA}.newestDate", "execution": EXECUTION_NAME},
+            {
+                f"{c.DATA_NEWEST_DATE}.$": f"$.{c.KEY_DATA}.{c.DATA_NEWEST_DATE}",
+                "execution": EXECUTION_NAME,
+            },
             f"$.{c.KEY_MARKER}",
             options,
         )
