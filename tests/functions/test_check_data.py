@@ -381,3 +381,34 @@ def test_the_event_must_carry_the_execution(load_module, s3):
         module.handler(
             {"input": {}, "execution": {"name": "x", "id": "y", "startTime": RUN_TIME}}, None
         )
+
+
+def test_a_refused_manifest_write_names_the_manifest_and_trains_nothing(check, s3, ssm):
+    from functions.errors import ManifestWriteError
+
+    from .conftest import MANIFEST_PREFIX
+
+    put_day("2026-01-09")
+    s3.put_bucket_policy(
+        Bucket=BUCKET,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:PutObject",
+                        "Resource": f"arn:aws:s3:::{BUCKET}/{MANIFEST_PREFIX}*",
+                    }
+                ],
+            }
+        ),
+    )
+    with pytest.raises(ManifestWriteError) as raised:
+        check()
+    message = str(raised.value)
+    assert f"s3://{BUCKET}/{MANIFEST_PREFIX}{EXECUTION}.manifest" in message
+    assert "No training job was started and the marker is untouched" in message
+    assert manifests(s3) == []
+    assert marker_value(ssm) is None
