@@ -51,7 +51,7 @@ lint: $(SYNCED)
 	$(BIN)/mypy
 
 bench: $(SYNCED)
-	$(BIN)/python -m localcloud.bench
+	$(BIN)/python -m localcloud.bench --with-tests
 
 plan: $(SYNCED)
 	$(BIN)/python -m localcloud plan --stack $(STACK)
