@@ -54,17 +54,21 @@ class Catcher:
 
 
 class Fallible(Sequential):
-    """Retry and Catch, shared by Task, Parallel and Map."""
+    """What Task, Parallel and Map share: ResultSelector, ResultPath, Retry and Catch."""
 
     def __init__(
         self,
         name: str,
         *,
+        result_selector: dict[str, Any] | None = None,
+        result_path: PathValue = UNSET,
         comment: str | None = None,
         input_path: PathValue = UNSET,
         output_path: PathValue = UNSET,
     ) -> None:
         super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        self.result_selector = result_selector
+        self.result_path = result_path
         self.retriers: list[Retrier] = []
         self.catchers: list[Catcher] = []
 
@@ -104,13 +108,18 @@ class Fallible(Sequential):
     def successors(self) -> list[State]:
         return super().successors() + [catcher.handler for catcher in self.catchers]
 
-    def render_error_handling(self) -> dict[str, Any]:
+    def render_outcome(self, renderer: Renderer) -> dict[str, Any]:
+        """The fields after the state's own work: its result, its errors, where it goes."""
         body: dict[str, Any] = {}
+        if self.result_selector is not None:
+            body["ResultSelector"] = renderer.value(self, self.result_selector)
+        if self.result_path is not UNSET:
+            body["ResultPath"] = self.result_path
         if self.retriers:
             body["Retry"] = [retrier.render() for retrier in self.retriers]
         if self.catchers:
             body["Catch"] = [catcher.render() for catcher in self.catchers]
-        return body
+        return body | self.render_transition()
 
 
 class Task(Fallible):
@@ -135,13 +144,18 @@ class Task(Fallible):
         input_path: PathValue = UNSET,
         output_path: PathValue = UNSET,
     ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        super().__init__(
+            name,
+            result_selector=result_selector,
+            result_path=result_path,
+            comment=comment,
+            input_path=input_path,
+            output_path=output_path,
+        )
         if not isinstance(resource, str | Placeholder):
             raise TypeError(f"{name}: resource must be a string or a Placeholder")
         self.resource = resource
         self.parameters = parameters
-        self.result_selector = result_selector
-        self.result_path = result_path
         self.timeout_seconds = timeout_seconds
         self.timeout_seconds_path = timeout_seconds_path
         self.heartbeat_seconds = heartbeat_seconds
@@ -155,10 +169,6 @@ class Task(Fallible):
         body: dict[str, Any] = {"Resource": renderer.value(self, self.resource)}
         if self.parameters is not None:
             body["Parameters"] = renderer.value(self, self.parameters)
-        if self.result_selector is not None:
-            body["ResultSelector"] = renderer.value(self, self.result_selector)
-        if self.result_path is not UNSET:
-            body["ResultPath"] = self.result_path
         optional = {
             "TimeoutSeconds": self.timeout_seconds,
             "TimeoutSecondsPath": self.timeout_seconds_path,
@@ -166,7 +176,7 @@ class Task(Fallible):
             "HeartbeatSecondsPath": self.heartbeat_seconds_path,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
-        return body | self.render_error_handling() | self.render_transition()
+        return body | self.render_outcome(renderer)
 
 
 class Parallel(Fallible):
@@ -183,10 +193,15 @@ class Parallel(Fallible):
         input_path: PathValue = UNSET,
         output_path: PathValue = UNSET,
     ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        super().__init__(
+            name,
+            result_selector=result_selector,
+            result_path=result_path,
+            comment=comment,
+            input_path=input_path,
+            output_path=output_path,
+        )
         self.parameters = parameters
-        self.result_selector = result_selector
-        self.result_path = result_path
         self.branches: list[State] = []
 
     def branch(self, start: State | Chain) -> Self:
@@ -203,11 +218,7 @@ class Parallel(Fallible):
         body: dict[str, Any] = {"Branches": [renderer.machine(b) for b in self.branches]}
         if self.parameters is not None:
             body["Parameters"] = renderer.value(self, self.parameters)
-        if self.result_selector is not None:
-            body["ResultSelector"] = renderer.value(self, self.result_selector)
-        if self.result_path is not UNSET:
-            body["ResultPath"] = self.result_path
-        return body | self.render_error_handling() | self.render_transition()
+        return body | self.render_outcome(renderer)
 
 
 class Map(Fallible):
@@ -229,13 +240,18 @@ class Map(Fallible):
         input_path: PathValue = UNSET,
         output_path: PathValue = UNSET,
     ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        super().__init__(
+            name,
+            result_selector=result_selector,
+            result_path=result_path,
+            comment=comment,
+            input_path=input_path,
+            output_path=output_path,
+        )
         self.iterator = start_of(iterator)
         self.items_path = items_path
         self.item_selector = item_selector
         self.max_concurrency = max_concurrency
-        self.result_selector = result_selector
-        self.result_path = result_path
 
     def sub_machines(self) -> list[State]:
         return [self.iterator]
@@ -250,8 +266,4 @@ class Map(Fallible):
             body["ItemsPath"] = self.items_path
         if self.item_selector is not None:
             body["ItemSelector"] = renderer.value(self, self.item_selector)
-        if self.result_selector is not None:
-            body["ResultSelector"] = renderer.value(self, self.result_selector)
-        if self.result_path is not UNSET:
-            body["ResultPath"] = self.result_path
-        return body | self.render_error_handling() | self.render_transition()
+        return body | self.render_outcome(renderer)
