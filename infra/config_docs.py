@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from infra.config import (
     setting_of,
     stack_settings_fields,
 )
+from workflow.readme import replace_section
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "configuration.md"
 
@@ -162,14 +162,7 @@ def render_readme_section() -> str:
 
 def refresh_readme(text: str) -> str:
     """`text` (README.md) with its generated configuration section re-rendered."""
-    pattern = re.compile(
-        rf"(<!-- generated:{README_SECTION} -->\n)(.*?)(<!-- /generated:{README_SECTION} -->)",
-        re.DOTALL,
-    )
-    if not pattern.search(text):
-        raise ValueError(f"README has no generated section '{README_SECTION}'")
-    body = render_readme_section()
-    return pattern.sub(lambda match: match.group(1) + body + match.group(3), text)
+    return replace_section(text, README_SECTION, render_readme_section())
 
 
 def main(argv: list[str] | None = None) -> int:

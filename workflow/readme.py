@@ -22,17 +22,17 @@ SECTIONS: dict[str, Callable[[StateMachine], str]] = {
 }
 
 
+def replace_section(text: str, name: str, body: str) -> str:
+    """`text` with the generated section `name` holding `body`; an error if it has none."""
+    pattern = re.compile(
+        rf"(<!-- generated:{name} -->\n)(.*?)(<!-- /generated:{name} -->)", re.DOTALL
+    )
+    if not pattern.search(text):
+        raise ValueError(f"README has no generated section '{name}'")
+    return pattern.sub(lambda match: match.group(1) + body + match.group(3), text)
+
+
 def refresh_generated_sections(text: str, machine: StateMachine) -> str:
     for name, render in SECTIONS.items():
-        pattern = re.compile(
-            rf"(<!-- generated:{name} -->\n)(.*?)(<!-- /generated:{name} -->)", re.DOTALL
-        )
-        if not pattern.search(text):
-            raise ValueError(f"README has no generated section '{name}'")
-        body = render(machine)
-
-        def replace(match: re.Match[str], body: str = body) -> str:
-            return match.group(1) + body + match.group(3)
-
-        text = pattern.sub(replace, text)
+        text = replace_section(text, name, render(machine))
     return text
