@@ -136,9 +136,17 @@ def test_unusable_input_exits_2(text: str, message: str) -> None:
     assert message in stderr
 
 
-def test_an_unknown_stack_file_is_named(tmp_path: Any) -> None:
-    code = main(["--stack", "staging", "--outputs", str(tmp_path / "missing.json")])
-    assert code == 2
+def test_an_unknown_stack_file_is_named(dev: Deployment, tmp_path: Any, capsys: Any) -> None:
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(_outputs(dev)), encoding="utf-8")
+    assert main(["--stack", "staging", "--outputs", str(outputs)]) == 2
+    assert "Pulumi.staging.yaml" in capsys.readouterr().err
+
+
+def test_an_unreadable_outputs_file_is_named(tmp_path: Any, capsys: Any) -> None:
+    missing = tmp_path / "missing.json"
+    assert main(["--stack", "dev", "--outputs", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err
 
 
 def test_definition_diff_ignores_formatting_only() -> None:
