@@ -37,6 +37,7 @@ from localcloud.sagemaker import LocalSageMaker
 from localcloud.scheduler import LocalScheduler
 from localcloud.slack import LocalSlack
 from localcloud.stepfunctions import (
+    install_generated_execution_names,
     install_interpreter_caches,
     install_lambda_error_names,
     install_virtual_time,
@@ -124,6 +125,7 @@ class LocalCloud:
         stack.callback(install_virtual_time(self.clock))
         stack.callback(install_lambda_error_names())
         stack.callback(install_interpreter_caches())
+        stack.callback(install_generated_execution_names())
         stack.callback(install_bucket_policy_conditions())
         self.lambdas.install()
         stack.callback(self.lambdas.close)

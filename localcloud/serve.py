@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
-from collections.abc import Callable
 from types import TracebackType
-from typing import Any
 
 from moto.server import ThreadedMotoServer
-from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 LOOPBACK = "127.0.0.1"
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -44,33 +40,12 @@ class _MotoServer(ThreadedMotoServer):
             self._server_ready_event.set()
 
 
-def install_generated_execution_names() -> Callable[[], None]:
-    """StartExecution without a `name`: AWS generates a UUID; moto's interpreter backend keeps
-    None (the ARN ends in `:None`, ListExecutions omits the name, and a second nameless start
-    with the same input returns the first execution). In-process callers always pass a name;
-    HTTP clients (`aws stepfunctions start-execution`) usually do not."""
-    original = StepFunctionsParserBackend.start_execution
-
-    def start_execution(
-        backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
-    ) -> Any:
-        return original(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
-
-    setattr(StepFunctionsParserBackend, "start_execution", start_execution)
-
-    def uninstall() -> None:
-        setattr(StepFunctionsParserBackend, "start_execution", original)
-
-    return uninstall
-
-
 class LoopbackServer:
     def __init__(self, port: int = 0, *, log_requests: bool = False) -> None:
         if not 0 <= port <= 65535:
             raise ServeError(f"--port {port}: a TCP port is 0 (any free one) to 65535")
         self._requested = port
         self._server: _MotoServer | None = None
-        self._uninstall: Callable[[], None] | None = None
         if not log_requests:  # werkzeug logs every request at INFO, between the session's lines
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
@@ -83,7 +58,6 @@ class LoopbackServer:
                 f"--port {self._requested}: cannot serve on {LOOPBACK} (is the port in use?)"
             )
         self._server = server
-        self._uninstall = install_generated_execution_names()
         return self.url
 
     @property
@@ -97,9 +71,6 @@ class LoopbackServer:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        if self._uninstall is not None:
-            self._uninstall()
-            self._uninstall = None
 
     def __enter__(self) -> LoopbackServer:
         self.start()

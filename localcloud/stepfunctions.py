@@ -17,6 +17,7 @@ import importlib
 import threading
 import time as real_time
 import types
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 )
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend import execution_worker
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from localcloud.clock import ActorThread, Clock, VirtualEvent
 
@@ -180,6 +182,26 @@ def install_interpreter_caches() -> Callable[[], None]:
         setattr(worker_class, "_get_evaluation_entrypoint", original_entrypoint)
         for module, attribute, original in reversed(saved):
             setattr(module, attribute, original)
+
+    return uninstall
+
+
+def install_generated_execution_names() -> Callable[[], None]:
+    """StartExecution without a `name`: AWS generates a UUID; moto's interpreter backend keeps
+    None (the ARN ends in `:None`, ListExecutions omits the name, and a second nameless start
+    with the same input returns the first execution). In-process callers always pass a name;
+    HTTP clients of `--serve` (`aws stepfunctions start-execution`) usually do not."""
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(
+        backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return original(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    setattr(StepFunctionsParserBackend, "start_execution", start_execution)
+
+    def uninstall() -> None:
+        setattr(StepFunctionsParserBackend, "start_execution", original)
 
     return uninstall
 
