@@ -17,6 +17,11 @@ can be unit-tested (tests/github/test_gitops_script.py) instead of hiding in she
         live in dev.
     gitops.py deployed-sha --stack dev|prod
         The commit deployed to a stack (dev: live/dev; prod: deploy/prod.ref), for drift.
+    gitops.py pulumi-version [--rev REV]
+        The Pulumi CLI release to install: the version of the `pulumi` SDK locked in uv.lock
+        (working tree, or at REV), checked against pyproject.toml's `pulumi==` pin. Writes
+        `version` to $GITHUB_OUTPUT when that variable is set. The one source of the CLI
+        version: no workflow names a release.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -37,6 +43,15 @@ LIVE_DEV_TAG = "live/dev"
 MAIN = "origin/main"
 
 _SHA = re.compile(r"[0-9a-f]{40}")
+
+LOCK_PATH = "uv.lock"
+PYPROJECT_PATH = "pyproject.toml"
+PULUMI_SDK = "pulumi"
+# A release as the Pulumi CLI installer and pulumi/actions take it: X.Y.Z or X.Y.Z-alpha.N.
+_RELEASE = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
+# `pulumi==X` (optionally with extras or a marker) among pyproject.toml's dependencies; not
+# `pulumi-aws==X`.
+_SDK_PIN = re.compile(r"\s*pulumi\s*(?:\[[^\]]*\])?\s*==\s*(?P<version>[^\s;,]+)", re.IGNORECASE)
 
 # Paths that cannot change what any stack deploys. Everything else is assumed to affect
 # both stacks unless a rule below narrows it: a new top-level folder is previewed
@@ -119,11 +134,7 @@ def resolve_commit(rev: str, cwd: Path | None = None) -> str | None:
 
 def prod_ref_at(rev: str | None, cwd: Path | None = None) -> str | None:
     """The raw deploy/prod.ref content at `rev` (None: working tree); None if absent."""
-    if rev is None:
-        path = (cwd or Path.cwd()) / PROD_REF_PATH
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-    result = _git("show", f"{rev}:{PROD_REF_PATH}", cwd=cwd, check=False)
-    return result.stdout if result.returncode == 0 else None
+    return file_at(PROD_REF_PATH, rev, cwd=cwd)
 
 
 def live_dev(cwd: Path | None = None, tag: str = LIVE_DEV_TAG) -> str:
@@ -171,6 +182,68 @@ def deployed_sha(stack: str, cwd: Path | None = None) -> str:
             raise GitOpsError(f"{PROD_REF_PATH} does not exist: nothing was promoted to prod yet")
         return parse_prod_ref(text)
     raise GitOpsError(f"unknown stack {stack!r} (known: {', '.join(STACKS)})")
+
+
+def file_at(path: str, rev: str | None, cwd: Path | None = None) -> str | None:
+    """A repository file's text in the working tree (rev None) or at `rev`; None if absent."""
+    if rev is None:
+        target = (cwd or Path.cwd()) / path
+        return target.read_text(encoding="utf-8") if target.is_file() else None
+    result = _git("show", f"{rev}:{path}", cwd=cwd, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
+def locked_version(lock_text: str, package: str = PULUMI_SDK) -> str:
+    """The version of `package` in a uv.lock (exactly one entry, a plain release)."""
+    try:
+        lock = tomllib.loads(lock_text)
+    except tomllib.TOMLDecodeError as error:
+        raise GitOpsError(f"{LOCK_PATH} is not valid TOML: {error}") from error
+    versions = [
+        str(entry.get("version", ""))
+        for entry in lock.get("package", [])
+        if isinstance(entry, dict) and entry.get("name") == package
+    ]
+    if len(versions) != 1:
+        raise GitOpsError(
+            f"{LOCK_PATH} must lock exactly one {package!r} package, found {len(versions)}"
+        )
+    (version,) = versions
+    if not _RELEASE.fullmatch(version):
+        raise GitOpsError(f"{LOCK_PATH} locks {package} {version!r}, not a release number")
+    return version
+
+
+def pinned_version(pyproject_text: str) -> str | None:
+    """The X of a `pulumi==X` dependency in pyproject.toml (None without an exact pin)."""
+    try:
+        project = tomllib.loads(pyproject_text).get("project", {})
+    except tomllib.TOMLDecodeError as error:
+        raise GitOpsError(f"{PYPROJECT_PATH} is not valid TOML: {error}") from error
+    for dependency in project.get("dependencies", []):
+        match = _SDK_PIN.match(str(dependency))
+        if match:
+            return match["version"]
+    return None
+
+
+def pulumi_version(rev: str | None = None, cwd: Path | None = None) -> str:
+    """The Pulumi CLI release that matches the SDK the program runs with: the `pulumi`
+    version in uv.lock (at `rev`, or in the working tree), which pyproject.toml's exact pin,
+    if any, must agree with (`uv sync --locked` refuses a stale lock; this says why early)."""
+    where = f"at {rev}" if rev else "in the working tree"
+    lock = file_at(LOCK_PATH, rev, cwd=cwd)
+    if lock is None:
+        raise GitOpsError(f"{LOCK_PATH} does not exist {where}")
+    version = locked_version(lock)
+    pyproject = file_at(PYPROJECT_PATH, rev, cwd=cwd)
+    pin = pinned_version(pyproject) if pyproject is not None else None
+    if pin is not None and pin != version:
+        raise GitOpsError(
+            f"{PYPROJECT_PATH} pins {PULUMI_SDK}=={pin} but {LOCK_PATH} locks {version} "
+            f"{where}: run `uv lock`"
+        )
+    return version
 
 
 def _write_outputs(values: dict[str, str]) -> None:
@@ -254,6 +327,13 @@ def _cmd_deployed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pulumi_version(args: argparse.Namespace) -> int:
+    version = pulumi_version(args.rev)
+    _write_outputs({"version": version})
+    print(version)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gitops.py", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -280,6 +360,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     deployed = commands.add_parser("deployed-sha", help="the commit deployed to a stack")
     deployed.add_argument("--stack", required=True, choices=STACKS)
     deployed.set_defaults(run=_cmd_deployed)
+
+    version = commands.add_parser(
+        "pulumi-version", help="the Pulumi CLI release: the pulumi SDK locked in uv.lock"
+    )
+    version.add_argument("--rev", default=None, help="read uv.lock at this revision")
+    version.set_defaults(run=_cmd_pulumi_version)
 
     args = parser.parse_args(argv)
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -247,6 +248,104 @@ def test_deployed_sha_of_each_stack(
     repo.commit({"deploy/prod.ref": history["a"] + "\n"})
     assert gitops.deployed_sha("prod") == history["a"]
     assert gitops.main(["prod-ref", "--rev", "main"]) == 0
+
+
+# --- which Pulumi CLI to install ---------------------------------------------------------------
+
+
+def _lock(version: str, *, extra: str = "") -> str:
+    """A uv.lock with `pulumi` at `version` (and a provider whose name starts the same)."""
+    template = textwrap.dedent(
+        """\
+        version = 1
+        requires-python = ">=3.11"
+
+        [[package]]
+        name = "pulumi"
+        version = "{version}"
+        source = {{ registry = "https://pypi.org/simple" }}
+
+        [[package]]
+        name = "pulumi-aws"
+        version = "7.0.0"
+        source = {{ registry = "https://pypi.org/simple" }}
+        """
+    )
+    return template.format(version=version) + extra
+
+
+def _pyproject(pin: str) -> str:
+    return f'[project]\nname = "x"\ndependencies = ["{pin}", "pulumi-aws==7.0.0"]\n'
+
+
+def test_the_cli_version_is_the_pulumi_sdk_locked_in_uv_lock(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = repo.commit(
+        {"uv.lock": _lock("3.200.0"), "pyproject.toml": _pyproject("pulumi==3.200.0")}
+    )
+    repo.commit({"uv.lock": _lock("3.201.1"), "pyproject.toml": _pyproject("pulumi==3.201.1")})
+    output = tmp_path / "out"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.chdir(repo.path)
+    assert gitops.main(["pulumi-version"]) == 0
+    assert capsys.readouterr().out.strip() == "3.201.1"
+    assert _outputs(output) == {"version": "3.201.1"}
+    # At a revision: that commit's lock, whatever the working tree holds.
+    output.unlink()
+    assert gitops.main(["pulumi-version", "--rev", old]) == 0
+    assert _outputs(output) == {"version": "3.200.0"}
+
+
+def test_the_cli_version_follows_a_lock_bump_without_a_pin(repo: Repo) -> None:
+    repo.commit({"uv.lock": _lock("3.210.0"), "pyproject.toml": _pyproject("pulumi>=3.200")})
+    assert gitops.pulumi_version(cwd=repo.path) == "3.210.0"
+    assert gitops.pulumi_version("HEAD", cwd=repo.path) == "3.210.0"
+
+
+@pytest.mark.parametrize(
+    ("lock", "pyproject", "message"),
+    [
+        (_lock("3.201.0"), _pyproject("pulumi==3.200.0"), "pins pulumi==3.200.0 but uv.lock locks"),
+        (_lock("latest"), _pyproject("pulumi>=3"), "not a release number"),
+        (_lock("3.1.0").replace('name = "pulumi"\n', 'name = "pulumi-x"\n'), "", "exactly one"),
+        (
+            _lock("3.1.0", extra='\n[[package]]\nname = "pulumi"\nversion = "3.2.0"\n'),
+            "",
+            "found 2",
+        ),
+        ("[[package]\n", "", "not valid TOML"),
+        (None, "", "uv.lock does not exist"),
+    ],
+)
+def test_a_lock_that_names_no_single_release_is_refused(
+    repo: Repo, lock: str | None, pyproject: str, message: str
+) -> None:
+    files: dict[str, str | None] = {"pyproject.toml": pyproject}
+    if lock is not None:
+        files["uv.lock"] = lock
+    repo.commit(files)
+    for rev in (None, "HEAD"):
+        with pytest.raises(gitops.GitOpsError, match=re.escape(message)):
+            gitops.pulumi_version(rev, cwd=repo.path)
+
+
+def test_the_cli_version_command_fails_the_step_on_a_bad_lock(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.commit({"uv.lock": _lock("3.201.0"), "pyproject.toml": _pyproject("pulumi==3.200.0")})
+    monkeypatch.chdir(repo.path)
+    assert gitops.main(["pulumi-version"]) == 1
+    assert "::error::pyproject.toml pins pulumi==3.200.0" in capsys.readouterr().err
+
+
+def test_the_sdk_pin_is_pulumi_itself_not_a_provider() -> None:
+    assert gitops.pinned_version(_pyproject("pulumi==3.5.0")) == "3.5.0"
+    assert (
+        gitops.pinned_version(_pyproject("Pulumi[grpc] == 3.5.0 ; python_version>'3'")) == "3.5.0"
+    )
+    text = '[project]\ndependencies = ["pulumi-aws==7.0.0", "pulumi>=3"]\n'
+    assert gitops.pinned_version(text) is None
 
 
 # --- the shell scripts, against a fake gh -------------------------------------------------------

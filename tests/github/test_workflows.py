@@ -6,39 +6,58 @@ mutated copy (the problem must be reported): a check that cannot fail is caught 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from typing import NamedTuple
 
 import pytest
 
+from tests.github.action_pins import MIN_NODE, PINS, node_major, pin_for
 from tests.github.workflow_checks import (
+    OPERATIONS_CHECKS,
     REPO,
     SECURITY_CHECKS,
     STACK_CHECKS,
     Workflow,
+    all_uses,
+    check_action_runtimes,
     check_aws_oidc,
     check_checkout_credentials,
     check_concurrency,
+    check_convergence,
     check_deploy_paths,
     check_drift,
     check_job_permissions,
     check_make_targets,
     check_no_expressions_in_scripts,
     check_pinned_actions,
+    check_preview_comments,
+    check_prod_preview_before_approval,
+    check_pulumi_about,
     check_pulumi_version,
     check_pytest_markers,
     check_top_level_permissions,
     check_triggers,
     check_up_is_gated,
     environment,
+    github_files,
+    hard_coded_cli_versions,
     job_stacks,
     make_targets_used,
     marker_expressions,
     missing_files,
+    needs,
+    normalize,
+    program_ref,
+    pulumi_steps,
     python_modules_used,
+    runs,
     runs_up,
+    steps,
     touches_stack,
 )
 
@@ -83,7 +102,10 @@ def drift(workflow: Workflow, workflows: dict[str, Workflow]) -> list[str]:
 
 
 def pulumi_version(workflow: Workflow, _: dict[str, Workflow]) -> list[str]:
-    return check_pulumi_version(workflow, SDK_VERSION)
+    """The CLI version comes from the lock step, and no line names a release."""
+    return check_pulumi_version(workflow) + hard_coded_cli_versions(
+        {workflow.name: workflow.text}, SDK_VERSION
+    )
 
 
 def make_targets(workflow: Workflow, _: dict[str, Workflow]) -> list[str]:
@@ -111,7 +133,9 @@ def test_the_gitops_workflows_exist(workflows: dict[str, Workflow]) -> None:
     }
 
 
-@pytest.mark.parametrize("check", SECURITY_CHECKS + STACK_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "check", SECURITY_CHECKS + STACK_CHECKS + OPERATIONS_CHECKS, ids=lambda c: c.__name__
+)
 def test_workflows_pass(
     check: Callable[[Workflow], list[str]], workflows: dict[str, Workflow]
 ) -> None:
@@ -144,6 +168,7 @@ def test_the_checks_see_what_the_workflows_do(workflows: dict[str, Workflow]) ->
     assert touching == {
         ("pull-request.yml", "preview"),
         ("deploy-dev.yml", "deploy"),
+        ("deploy-prod.yml", "preview"),
         ("deploy-prod.yml", "deploy"),
         ("drift.yml", "drift"),
     }
@@ -156,10 +181,17 @@ def test_pull_requests_preview_each_affected_stack_and_comment(
     preview = workflow.jobs["preview"]
     assert set(preview["needs"]) >= {"tests", "properties", "lint", "changes"}
     assert "needs.changes.outputs.stacks" in preview["strategy"]["matrix"]["stack"]
-    (step,) = [s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions@")]
+    # The action's steps that run a command (the first one only installs the CLI).
+    (step,) = [
+        s
+        for s in preview["steps"]
+        if str(s.get("uses", "")).startswith("pulumi/actions@") and s["with"].get("command")
+    ]
     assert step["with"]["command"] == "preview"
     assert step["with"]["comment-on-pr"] is True
     assert step["with"]["diff"] is True
+    assert step["with"]["always-include-summary"] is True
+    assert step["with"]["comment-on-summary"] is True
     assert step["with"]["work-dir"] == "."
     assert "matrix.stack" in step["with"]["stack-name"]
     assert "gitops.py affected-stacks" in workflow.jobs["changes"]["steps"][-1]["run"]
@@ -173,7 +205,124 @@ def test_the_state_machine_diagram_goes_to_the_job_summary(workflows: dict[str, 
 
 
 def test_the_pulumi_cli_is_the_sdk_release(workflows: dict[str, Workflow]) -> None:
-    assert [p for wf in workflows.values() for p in check_pulumi_version(wf, SDK_VERSION)] == []
+    """Every pulumi/actions step installs what the lock step reads, and that step's answer
+    for this repository is the SDK that uv.lock locks and pyproject.toml pins."""
+    assert [p for wf in workflows.values() for p in check_pulumi_version(wf)] == []
+    lock = tomllib.loads((REPO / "uv.lock").read_text(encoding="utf-8"))
+    (locked,) = [entry["version"] for entry in lock["package"] if entry["name"] == "pulumi"]
+    assert locked == SDK_VERSION
+    result = subprocess.run(
+        [sys.executable, str(REPO / ".github/scripts/gitops.py"), "pulumi-version"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "GITHUB_OUTPUT"},
+    )
+    assert result.stdout.strip() == locked
+
+
+def test_every_pulumi_step_installs_the_locked_cli(workflows: dict[str, Workflow]) -> None:
+    """Not vacuous: the jobs that run Pulumi are the ones expected, each with its lock step
+    (or the job output of one)."""
+    sources = {
+        (wf.name, job_id): {normalize(s["with"]["pulumi-version"]) for s in pulumi_steps(job)}
+        for wf in workflows.values()
+        for job_id, job in wf.jobs.items()
+        if pulumi_steps(job)
+    }
+    assert sources == {
+        ("pull-request.yml", "preview"): {"${{ steps.pulumi-version.outputs.version }}"},
+        ("deploy-dev.yml", "deploy"): {"${{ steps.pulumi-version.outputs.version }}"},
+        ("deploy-prod.yml", "preview"): {"${{ needs.resolve.outputs.pulumi-version }}"},
+        ("deploy-prod.yml", "deploy"): {"${{ needs.resolve.outputs.pulumi-version }}"},
+        ("drift.yml", "drift"): {"${{ steps.deployed.outputs.version }}"},
+    }
+
+
+def test_no_file_in_github_hard_codes_the_cli_version() -> None:
+    files = github_files()
+    assert ".github/workflows/deploy-dev.yml" in files and ".github/dependabot.yml" in files
+    assert hard_coded_cli_versions(files, SDK_VERSION) == []
+    # ...and the check sees one where there is one.
+    assert hard_coded_cli_versions({"x.yml": f'          pulumi-version: "{SDK_VERSION}"'}, "9.9.9")
+    assert hard_coded_cli_versions(
+        {"x.sh": "curl -fsSL https://get.pulumi.com | sh -s -- --version 3.1.0"}, "9.9.9"
+    )
+
+
+def test_every_action_is_a_verified_node24_pin(workflows: dict[str, Workflow]) -> None:
+    used = {uses for wf in workflows.values() for _, uses in all_uses(wf)}
+    assert {uses.split("@")[0] for uses in used} == {
+        "actions/checkout",
+        "actions/setup-python",
+        "aws-actions/configure-aws-credentials",
+        "pulumi/actions",
+    }
+    for uses in used:
+        pin = pin_for(*uses.split("@"))
+        assert pin is not None, uses
+        assert node_major(pin.runtime) is not None and node_major(pin.runtime) >= MIN_NODE
+    assert [p for wf in workflows.values() for p in check_action_runtimes(wf)] == []
+
+
+def test_the_pin_table_is_well_formed() -> None:
+    assert len({(p.action, p.sha) for p in PINS}) == len(PINS), "duplicate rows"
+    assert len({(p.action, p.version) for p in PINS}) == len(PINS), "a tag with two commits"
+    for pin in PINS:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+", pin.action), pin
+        assert re.fullmatch(r"v\d+\.\d+\.\d+", pin.version), pin
+        assert re.fullmatch(r"[0-9a-f]{40}", pin.sha), pin
+        assert re.fullmatch(r"node\d+|composite|docker", pin.runtime), pin
+    # The releases the issue named are known, and refused.
+    for action, sha in (
+        ("pulumi/actions", "8582a9e8cc630786854029b4e09281acd6794b58"),
+        ("aws-actions/configure-aws-credentials", "61815dcd50bd041e203e49132bacad1fd04d2708"),
+    ):
+        pin = pin_for(action, sha)
+        assert pin is not None and pin.runtime == "node20"
+
+
+def test_the_approver_sees_a_preview_of_what_is_deployed(workflows: dict[str, Workflow]) -> None:
+    workflow = workflows["deploy-prod.yml"]
+    preview, deploy = workflow.jobs["preview"], workflow.jobs["deploy"]
+    assert "preview" in needs(deploy)
+    assert environment(preview) is None and environment(deploy) == "prod"
+    assert preview["permissions"] == {"contents": "read", "id-token": "write"}
+    assert program_ref(workflow, preview) == program_ref(workflow, deploy)
+    (step,) = [s for s in pulumi_steps(preview) if s["with"].get("command")]
+    assert step["with"]["command"] == "preview" and step["with"]["stack-name"] == "prod"
+    assert step["with"]["comment-on-summary"] is True and step["with"]["diff"] is True
+    assert check_prod_preview_before_approval(workflow) == []
+
+
+def test_each_up_is_followed_by_a_convergence_check(workflows: dict[str, Workflow]) -> None:
+    for name, stack in (("deploy-dev.yml", "dev"), ("deploy-prod.yml", "prod")):
+        job = workflows[name].jobs["deploy"]
+        runs = [str(s.get("run", "")) for s in steps(job)]
+        up = next(i for i, s in enumerate(steps(job)) if s.get("with", {}).get("command") == "up")
+        (check,) = [i for i, run in enumerate(runs) if "--expect-no-changes" in run]
+        assert check > up
+        assert f"pulumi preview --stack {stack} --refresh --expect-no-changes" in runs[check]
+        assert "pulumi refresh" not in runs[check]
+        assert check_convergence(workflows[name]) == []
+
+
+def test_every_job_that_runs_pulumi_logs_pulumi_about(workflows: dict[str, Workflow]) -> None:
+    about = {
+        (wf.name, job_id)
+        for wf in workflows.values()
+        for job_id, job in wf.jobs.items()
+        if any("pulumi about" in run for run in runs(job))
+    }
+    assert about == {
+        ("pull-request.yml", "preview"),
+        ("deploy-dev.yml", "deploy"),
+        ("deploy-prod.yml", "preview"),
+        ("deploy-prod.yml", "deploy"),
+        ("drift.yml", "drift"),
+    }
+    assert [p for wf in workflows.values() for p in check_pulumi_about(wf)] == []
 
 
 def test_make_targets_exist(workflows: dict[str, Workflow]) -> None:
@@ -228,8 +377,8 @@ MUTATIONS = [
     Mutation(
         "prod-up-without-property-tests",
         "deploy-prod.yml",
-        "needs: [resolve, tests, properties]",
-        "needs: [resolve, tests]",
+        "needs: [resolve, tests, properties, preview]",
+        "needs: [resolve, tests, preview]",
         per_file(check_up_is_gated),
         "does not need the property tests",
     ),
@@ -244,16 +393,16 @@ MUTATIONS = [
     Mutation(
         "unpinned-action",
         "pull-request.yml",
-        "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0",
-        "actions/checkout@v5",
+        "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+        "actions/checkout@v7",
         per_file(check_pinned_actions),
         "not pinned to a 40-hex commit",
     ),
     Mutation(
         "pin-without-version-comment",
         "drift.yml",
-        "configure-aws-credentials@61815dcd50bd041e203e49132bacad1fd04d2708 # v5.1.1",
-        "configure-aws-credentials@61815dcd50bd041e203e49132bacad1fd04d2708",
+        "configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
+        "configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c",
         per_file(check_pinned_actions),
         "lacks its `# vX.Y.Z` comment",
     ),
@@ -398,8 +547,8 @@ MUTATIONS = [
     Mutation(
         "prod-stack-not-literal",
         "deploy-prod.yml",
-        "stack-name: prod",
-        "stack-name: ${{ vars.STACK }}",
+        "command: up\n          stack-name: prod",
+        "command: up\n          stack-name: ${{ vars.STACK }}",
         per_file(check_deploy_paths),
         "must name its stack literally",
     ),
@@ -454,27 +603,235 @@ MUTATIONS = [
     Mutation(
         "refresh-through-the-action",
         "drift.yml",
-        "        with:\n          pulumi-version: ${{ env.PULUMI_VERSION }}\n",
+        "        with:\n          pulumi-version: ${{ steps.deployed.outputs.version }}\n",
         "        with:\n          command: refresh\n          stack-name: dev\n"
-        "          pulumi-version: ${{ env.PULUMI_VERSION }}\n",
+        "          pulumi-version: ${{ steps.deployed.outputs.version }}\n",
         drift,
         "pulumi/actions refresh writes the state",
     ),
     Mutation(
-        "cli-not-the-sdk-release",
+        "cli-hard-coded",
         "pull-request.yml",
-        'PULUMI_VERSION: "3.272.0"',
-        'PULUMI_VERSION: "3.271.0"',
+        "pulumi-version: ${{ steps.pulumi-version.outputs.version }}",
+        'pulumi-version: "3.271.0"',
         pulumi_version,
-        "'3.271.0' != SDK",
+        "Pulumi CLI '3.271.0' is not the version an earlier step read from uv.lock",
+    ),
+    Mutation(
+        "cli-the-sdk-release-literally",
+        "deploy-prod.yml",
+        "pulumi-version: ${{ needs.resolve.outputs.pulumi-version }}",
+        f"pulumi-version: {SDK_VERSION}",
+        pulumi_version,
+        "hard-coded Pulumi CLI version",
+    ),
+    Mutation(
+        "cli-version-variable",
+        "drift.yml",
+        'env:\n  PYTHON_VERSION: "3.11"\n',
+        'env:\n  PYTHON_VERSION: "3.11"\n  PULUMI_VERSION: latest\n',
+        pulumi_version,
+        "hard-coded Pulumi CLI version: PULUMI_VERSION: latest",
     ),
     Mutation(
         "cli-unpinned",
         "deploy-dev.yml",
-        "          pulumi-version: ${{ env.PULUMI_VERSION }}\n",
+        "          pulumi-version: ${{ steps.pulumi-version.outputs.version }}\n",
         "",
         pulumi_version,
-        "None != SDK",
+        "Pulumi CLI None is not the version",
+    ),
+    Mutation(
+        "cli-version-file",
+        "drift.yml",
+        "pulumi-version: ${{ steps.deployed.outputs.version }}",
+        "pulumi-version-file: .pulumi-version",
+        pulumi_version,
+        "pulumi-version-file instead of the version gitops.py reads",
+    ),
+    Mutation(
+        "cli-version-from-a-step-that-reads-no-lock",
+        "deploy-dev.yml",
+        "run: python3 .github/scripts/gitops.py pulumi-version\n",
+        'run: echo "version=3.271.0" >> "$GITHUB_OUTPUT"\n',
+        pulumi_version,
+        "is not the version an earlier step read from uv.lock",
+    ),
+    Mutation(
+        "cli-version-from-another-job-output",
+        "deploy-prod.yml",
+        "pulumi-version: ${{ needs.resolve.outputs.pulumi-version }}",
+        "pulumi-version: ${{ needs.resolve.outputs.sha }}",
+        pulumi_version,
+        "needs.resolve.outputs.sha",
+    ),
+    Mutation(
+        "cli-version-job-output-not-from-the-lock",
+        "deploy-prod.yml",
+        "      pulumi-version: ${{ steps.pulumi-version.outputs.version }}\n",
+        "      pulumi-version: ${{ steps.pin.outputs.sha }}\n",
+        pulumi_version,
+        "needs.resolve.outputs.pulumi-version",
+    ),
+    Mutation(
+        "node20-action",
+        "deploy-dev.yml",
+        "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
+        "pulumi/actions@8582a9e8cc630786854029b4e09281acd6794b58 # v6.6.1",
+        per_file(check_action_runtimes),
+        "pulumi/actions v6.6.1 declares node20",
+    ),
+    Mutation(
+        "node20-aws-credentials",
+        "pull-request.yml",
+        "configure-aws-credentials@e6de054238d6b7531b4efff3b6587d9aade6a06c # v6.2.3",
+        "configure-aws-credentials@61815dcd50bd041e203e49132bacad1fd04d2708 # v5.1.1",
+        per_file(check_action_runtimes),
+        "aws-actions/configure-aws-credentials v5.1.1 declares node20",
+    ),
+    Mutation(
+        "unverified-pin",
+        "promote.yml",
+        "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+        "actions/checkout@0123456789abcdef0123456789abcdef01234567 # v7.0.1",
+        per_file(check_action_runtimes),
+        "is not a verified pin",
+    ),
+    Mutation(
+        "pin-comment-names-another-tag",
+        "drift.yml",
+        "setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0",
+        "setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.1.0",
+        per_file(check_action_runtimes),
+        "is tag v7.0.0, but its comment says v7.1.0",
+    ),
+    Mutation(
+        "preview-comment-loses-its-summary",
+        "pull-request.yml",
+        "          always-include-summary: true\n",
+        "",
+        per_file(check_preview_comments),
+        "without always-include-summary: true",
+    ),
+    Mutation(
+        "preview-comment-without-the-whole-diff",
+        "pull-request.yml",
+        "          comment-on-summary: true\n",
+        "",
+        per_file(check_preview_comments),
+        "without comment-on-summary: true",
+    ),
+    Mutation(
+        "up-without-convergence-check",
+        "deploy-dev.yml",
+        "pulumi preview --stack dev --refresh --expect-no-changes --diff",
+        "pulumi preview --stack dev --refresh --diff",
+        per_file(check_convergence),
+        "without a later `pulumi preview --refresh --expect-no-changes` of ['dev']",
+    ),
+    Mutation(
+        "convergence-check-without-refresh",
+        "deploy-prod.yml",
+        "pulumi preview --stack prod --refresh --expect-no-changes --diff",
+        "pulumi preview --stack prod --expect-no-changes --diff",
+        per_file(check_convergence),
+        "without a later `pulumi preview --refresh --expect-no-changes` of ['prod']",
+    ),
+    Mutation(
+        "convergence-check-of-another-stack",
+        "deploy-prod.yml",
+        "pulumi preview --stack prod --refresh --expect-no-changes --diff",
+        "pulumi preview --stack dev --refresh --expect-no-changes --diff",
+        per_file(check_convergence),
+        "convergence check",
+    ),
+    Mutation(
+        "convergence-check-never-fails",
+        "deploy-prod.yml",
+        '          exit "$status"\n',
+        "          exit 0\n",
+        per_file(check_convergence),
+        "ignores the preview's exit status",
+    ),
+    Mutation(
+        "convergence-check-allowed-to-fail",
+        "deploy-dev.yml",
+        "      - name: Converged? pulumi preview",
+        "      - continue-on-error: true\n        name: Converged? pulumi preview",
+        per_file(check_convergence),
+        "may be skipped or ignored",
+    ),
+    Mutation(
+        "convergence-diff-not-in-the-summary",
+        "deploy-dev.yml",
+        '          } >> "$GITHUB_STEP_SUMMARY"\n',
+        '          } >> "$RUNNER_TEMP/summary.md"\n',
+        per_file(check_convergence),
+        "diff is not in the job summary",
+    ),
+    Mutation(
+        "prod-approval-without-preview",
+        "deploy-prod.yml",
+        "needs: [resolve, tests, properties, preview]",
+        "needs: [resolve, tests, properties]",
+        per_file(check_prod_preview_before_approval),
+        "prod up does not need a read-only preview of prod",
+    ),
+    Mutation(
+        "prod-preview-behind-the-approval",
+        "deploy-prod.yml",
+        "(read-only; diff in the job summary)\n    needs: resolve\n",
+        "(read-only; diff in the job summary)\n    needs: resolve\n    environment: prod\n",
+        per_file(check_prod_preview_before_approval),
+        "(preview) runs in environment prod",
+    ),
+    Mutation(
+        "prod-preview-with-the-deploy-role",
+        "deploy-prod.yml",
+        "role-to-assume: ${{ vars.AWS_PREVIEW_ROLE_ARN_PROD }}",
+        "role-to-assume: ${{ vars.AWS_ROLE_ARN }}",
+        per_file(check_prod_preview_before_approval),
+        "not the read-only preview role",
+    ),
+    Mutation(
+        "prod-preview-with-write-permission",
+        "deploy-prod.yml",
+        "      contents: read\n      id-token: write # OIDC: assume prod's read-only preview role",
+        "      contents: write\n      id-token: write # OIDC: assume prod's read-only preview role",
+        per_file(check_prod_preview_before_approval),
+        "is not read-only (write: ['contents'])",
+    ),
+    Mutation(
+        "prod-preview-not-in-the-summary",
+        "deploy-prod.yml",
+        "          comment-on-summary: true # the diff, in this job's summary\n",
+        "",
+        per_file(check_prod_preview_before_approval),
+        "does not put the diff in the job summary",
+    ),
+    Mutation(
+        "prod-preview-of-main-not-the-pin",
+        "deploy-prod.yml",
+        '        run: git checkout --detach "$SHA"\n',
+        '        run: echo "$SHA"\n',
+        per_file(check_prod_preview_before_approval),
+        "previews the event commit but the deploy runs ${{ needs.resolve.outputs.sha }}",
+    ),
+    Mutation(
+        "no-pulumi-about",
+        "drift.yml",
+        'run: pulumi about --stack "$STACK"',
+        "run: pulumi version",
+        per_file(check_pulumi_about),
+        "no `pulumi about`",
+    ),
+    Mutation(
+        "pulumi-about-after-the-up",
+        "deploy-dev.yml",
+        "        run: pulumi about --stack dev\n",
+        "        run: pulumi whoami\n",
+        per_file(check_pulumi_about),
+        "no `pulumi about` between installing the CLI and the first stack command",
     ),
     Mutation(
         "renamed-make-target",
@@ -547,4 +904,5 @@ def test_every_check_is_exercised_by_a_mutation() -> None:
     assert len({m.id for m in MUTATIONS}) == len(MUTATIONS), "duplicate mutation ids"
     exercised = {m.check.check for m in MUTATIONS if isinstance(m.check, per_file)}
     assert set(SECURITY_CHECKS + STACK_CHECKS) <= exercised
+    assert set(OPERATIONS_CHECKS) - {check_pulumi_version} <= exercised
     assert {drift, pulumi_version, make_targets, markers, files} <= {m.check for m in MUTATIONS}

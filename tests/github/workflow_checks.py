@@ -16,8 +16,11 @@ from typing import Any
 
 import yaml
 
+from tests.github.action_pins import MIN_NODE, node_major, pin_for
+
 REPO = Path(__file__).resolve().parents[2]
-WORKFLOWS = REPO / ".github" / "workflows"
+GITHUB = REPO / ".github"
+WORKFLOWS = GITHUB / "workflows"
 
 STACKS = ("dev", "prod")
 PROD_REF = "deploy/prod.ref"
@@ -543,17 +546,360 @@ def check_drift(workflows: Iterable[Workflow]) -> list[str]:
     return problems
 
 
-def check_pulumi_version(workflow: Workflow, sdk_version: str) -> list[str]:
+# --- checks: day-2 operations ---------------------------------------------------------------
+
+# The one source of the Pulumi CLI version: the step that reads uv.lock.
+_LOCK_COMMAND = re.compile(r"gitops\.py\s+pulumi-version\b")
+_STEP_OUTPUT = re.compile(r"\$\{\{ steps\.([\w-]+)\.outputs\.version \}\}")
+_NEEDS_OUTPUT = re.compile(r"\$\{\{ needs\.([\w-]+)\.outputs\.([\w-]+) \}\}")
+
+
+def _reads_lock(step: dict[str, Any]) -> bool:
+    return "run" in step and bool(_LOCK_COMMAND.search(str(step["run"])))
+
+
+def _lock_outputs(job: dict[str, Any]) -> set[str]:
+    """The job outputs that carry the version a lock-reading step of that job wrote."""
+    readers = {str(s["id"]) for s in steps(job) if "id" in s and _reads_lock(s)}
+    found = set()
+    for name, value in (job.get("outputs") or {}).items():
+        match = _STEP_OUTPUT.fullmatch(normalize(value))
+        if match and match.group(1) in readers:
+            found.add(str(name))
+    return found
+
+
+def check_pulumi_version(workflow: Workflow) -> list[str]:
+    """Every pulumi/actions step installs the CLI release that uv.lock locks: its
+    `pulumi-version` is the `version` output of an earlier step of the job that runs
+    `gitops.py pulumi-version`, or a job output of a needed job that carries it."""
+    problems = []
+    for job_id, job in workflow.jobs.items():
+        where = f"{workflow.name}:{job_id}"
+        job_steps = steps(job)
+        for index, step in enumerate(job_steps):
+            if action(step) != PULUMI_ACTION:
+                continue
+            inputs = step.get("with") or {}
+            if "pulumi-version-file" in inputs:
+                problems.append(
+                    f"{where}: pulumi-version-file instead of the version gitops.py reads "
+                    "from uv.lock"
+                )
+                continue
+            value = normalize(inputs.get("pulumi-version") or "")
+            from_step = _STEP_OUTPUT.fullmatch(value)
+            from_job = _NEEDS_OUTPUT.fullmatch(value)
+            if from_step and any(
+                s.get("id") == from_step.group(1) and _reads_lock(s) for s in job_steps[:index]
+            ):
+                continue
+            if (
+                from_job
+                and from_job.group(1) in needs(job)
+                and from_job.group(1) in workflow.jobs
+                and from_job.group(2) in _lock_outputs(workflow.jobs[from_job.group(1)])
+            ):
+                continue
+            problems.append(
+                f"{where}: Pulumi CLI {value or None!r} is not the version an earlier step "
+                "read from uv.lock (gitops.py pulumi-version)"
+            )
+    return problems
+
+
+_HARD_CODED_CLI = (
+    re.compile(r"pulumi-version:\s*[\"']?v?\d+\.\d+"),
+    re.compile(r"\bPULUMI_VERSION\b"),
+    re.compile(r"get\.pulumi\.com\S*.*--version"),
+)
+
+
+def hard_coded_cli_versions(files: dict[str, str], sdk_version: str) -> list[str]:
+    """Places in `files` (name -> text) that name a Pulumi CLI release instead of reading it
+    from uv.lock: the SDK's release itself, a literal `pulumi-version:`, a PULUMI_VERSION
+    variable, the installer's `--version`."""
+    problems = []
+    for name, text in sorted(files.items()):
+        for number, line in enumerate(text.splitlines(), 1):
+            if sdk_version in line or any(p.search(line) for p in _HARD_CODED_CLI):
+                problems.append(f"{name}:{number}: hard-coded Pulumi CLI version: {line.strip()}")
+    return problems
+
+
+def github_files(root: Path = GITHUB) -> dict[str, str]:
+    """Every text file under .github, by path relative to the repository."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        try:
+            found[str(path.relative_to(root.parent))] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # not text (an image): names no version
+    return found
+
+
+def check_action_runtimes(workflow: Workflow) -> list[str]:
+    """Every pinned action is a commit recorded in tests/github/action_pins.py (checked
+    against its upstream tag), its comment names that tag, and its action.yml declares a
+    Node runtime the runners still have (MIN_NODE or later)."""
+    problems = []
+    for job_id, uses in all_uses(workflow):
+        if uses.startswith(("./", "docker://")) or "@" not in uses:
+            continue
+        where = f"{workflow.name}:{job_id}"
+        path, ref = uses.split("@", 1)
+        repo = "/".join(path.split("/")[:2])
+        pin = pin_for(repo, ref)
+        if pin is None:
+            problems.append(
+                f"{where}: {uses} is not a verified pin (tests/github/action_pins.py): check "
+                "the tag's commit and its action.yml upstream, then record it"
+            )
+            continue
+        major = node_major(pin.runtime)
+        if major is not None and major < MIN_NODE:
+            problems.append(
+                f"{where}: {repo} {pin.version} declares {pin.runtime}; the runners no "
+                f"longer provide it (node{MIN_NODE} or later)"
+            )
+        for line in workflow.text.splitlines():
+            if uses not in line:
+                continue
+            comment = _VERSION_COMMENT.search(line.split(uses, 1)[1])
+            if comment and comment.group(0).lstrip("# ").strip() != pin.version:
+                problems.append(
+                    f"{where}: {uses} is tag {pin.version}, but its comment says "
+                    f"{comment.group(0).lstrip('# ')}"
+                )
+    return problems
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().lower() == "true"
+
+
+def check_preview_comments(workflow: Workflow) -> list[str]:
+    """A preview commented on a pull request keeps its resource summary when GitHub's
+    64,000-character limit trims it (always-include-summary: trim from the front) and puts
+    the whole diff in the job summary (comment-on-summary, up to 1 MB)."""
     problems = []
     for job_id, job in workflow.jobs.items():
         for step in pulumi_steps(job):
-            pinned = (step.get("with") or {}).get("pulumi-version")
-            value = resolve(pinned, effective_env(workflow, job, step)) if pinned else None
-            if value != sdk_version:
-                problems.append(
-                    f"{workflow.name}:{job_id}: Pulumi CLI {value!r} != SDK {sdk_version} "
-                    "(pyproject.toml)"
-                )
+            inputs = step.get("with") or {}
+            comments = _truthy(inputs.get("comment-on-pr")) or inputs.get("comment-on-pr-number")
+            if inputs.get("command") != "preview" or not comments:
+                continue
+            where = f"{workflow.name}:{job_id}"
+            for key, why in (
+                ("always-include-summary", "a long diff loses its summary"),
+                ("diff", "the comment shows no diff"),
+                ("comment-on-summary", "the whole diff is nowhere when the comment is trimmed"),
+            ):
+                if not _truthy(inputs.get(key)):
+                    problems.append(f"{where}: preview comment without {key}: true ({why})")
+    return problems
+
+
+def _is_up_step(step: dict[str, Any]) -> bool:
+    if action(step) == PULUMI_ACTION:
+        return (step.get("with") or {}).get("command") in ("up", "update")
+    return "run" in step and any(
+        sub in ("up", "update") for s, sub, _ in _cli_invocations({"steps": [step]})
+    )
+
+
+_REFRESH_FLAGS = {"--refresh", "--refresh=true", "-r"}
+
+
+def _step_stacks(workflow: Workflow, job: dict[str, Any], step: dict[str, Any]) -> set[str]:
+    """The stacks one step names (the action's stack-name, the CLI's --stack), resolved."""
+    env = effective_env(workflow, job, step)
+    names = [str((step.get("with") or {}).get("stack-name") or "")] if action(step) else []
+    names += [
+        name
+        for _, _, words in _cli_invocations({"steps": [step]})
+        for name in _stack_arguments(words)
+    ]
+    return {resolve(name, env) for name in names if name}
+
+
+def _diff_reaches_summary(text: str) -> bool:
+    """The preview's output is written to $GITHUB_STEP_SUMMARY: tee'd there, or redirected
+    to a file that a `{ ...; } >> "$GITHUB_STEP_SUMMARY"` group or line then reads."""
+    joined = text.replace("\\\n", " ")
+    preview = re.search(r"pulumi\s+preview\b[^\n]*", joined)
+    if not preview:
+        return False
+    if re.search(r"tee\s+(-a\s+)?\"?\$\{?GITHUB_STEP_SUMMARY", preview.group(0)):
+        return True
+    target = re.search(r"(?<![0-9&])>\s*\"?\$\{?(\w+)\}?\"?", preview.group(0))
+    if not target:
+        return False
+    report = rf"\$\{{?{target.group(1)}\b"
+    summary = r">>\s*\"?\$\{?GITHUB_STEP_SUMMARY\b"
+    groups = re.finditer(r"\{\n(?P<body>.*?)\n\s*\}\s*" + summary, joined, re.S)
+    if any(re.search(report, g.group("body")) for g in groups):
+        return True
+    return any(re.search(report, line) and re.search(summary, line) for line in joined.splitlines())
+
+
+def check_convergence(workflow: Workflow) -> list[str]:
+    """After each `pulumi up`, a later step of the same job runs `pulumi preview --refresh
+    --expect-no-changes` on the same stack (preview-only: it writes no state), fails the job
+    when it reports changes, and writes the diff to the job summary. The CLI, not
+    pulumi/actions: the action fails before writing its summary, so the diff would be lost."""
+    problems = []
+    for job_id, job in workflow.jobs.items():
+        job_steps = steps(job)
+        ups = [i for i, step in enumerate(job_steps) if _is_up_step(step)]
+        if not ups:
+            continue
+        where = f"{workflow.name}:{job_id}"
+        stacks = set().union(*(_step_stacks(workflow, job, job_steps[i]) for i in ups))
+        checks = []
+        for step in job_steps[ups[-1] + 1 :]:
+            for _, sub, words in _cli_invocations({"steps": [step]}):
+                env = effective_env(workflow, job, step)
+                named = {resolve(name, env) for name in _stack_arguments(words)}
+                if (
+                    sub == "preview"
+                    and "--expect-no-changes" in words
+                    and _REFRESH_FLAGS & set(words)
+                    and stacks
+                    and named >= stacks
+                ):
+                    checks.append(step)
+        if not checks:
+            problems.append(
+                f"{where}: pulumi up without a later `pulumi preview --refresh "
+                f"--expect-no-changes` of {sorted(stacks)} (convergence check)"
+            )
+            continue
+        for step in checks:
+            text = str(step["run"])
+            if _truthy(step.get("continue-on-error")) or step.get("if") is not None:
+                problems.append(f"{where}: the convergence check may be skipped or ignored")
+            swallowed = re.search(
+                r"pulumi\s+preview[^\n]*\|\|\s*(true|:)", text.replace("\\\n", " ")
+            )
+            unchecked = "set +e" in text and not re.search(
+                r"^\s*exit\s+\"?\$\{?status\b", text, re.M
+            )
+            if swallowed or unchecked:
+                problems.append(f"{where}: the convergence check ignores the preview's exit status")
+            if not _diff_reaches_summary(text):
+                problems.append(f"{where}: the convergence check's diff is not in the job summary")
+    return problems
+
+
+def _previews(job: dict[str, Any], stack: str) -> list[dict[str, Any]]:
+    """Steps that preview `stack`: pulumi/actions `command: preview` or `pulumi preview`."""
+    found = [
+        step
+        for step in pulumi_steps(job)
+        if (step.get("with") or {}).get("command") == "preview"
+        and str((step.get("with") or {}).get("stack-name")) == stack
+    ]
+    found += [
+        step
+        for step, sub, words in _cli_invocations(job)
+        if sub == "preview" and stack in _stack_arguments(words)
+    ]
+    return found
+
+
+def _preview_faults(workflow: Workflow, job_id: str, deployed: str | None, stack: str) -> list[str]:
+    job = workflow.jobs[job_id]
+    faults = []
+    if environment(job) is not None:
+        faults.append(f"runs in environment {environment(job)} (behind its approval)")
+    if mutates_stack(job):
+        faults.append("writes the stack")
+    permissions = job.get("permissions") if isinstance(job.get("permissions"), dict) else {}
+    writes = sorted(k for k, v in (permissions or {}).items() if v == "write" and k != "id-token")
+    if writes or not isinstance(job.get("permissions"), dict):
+        faults.append(f"is not read-only (write: {writes or job.get('permissions')!r})")
+    for step in steps(job):
+        role = str((step.get("with") or {}).get("role-to-assume", ""))
+        if action(step) == AWS_ACTION and "PREVIEW" not in role:
+            faults.append(f"assumes {role}, not the read-only preview role")
+    summarised = False
+    for step in _previews(job, stack):
+        if action(step) == PULUMI_ACTION:
+            summarised |= _truthy((step.get("with") or {}).get("comment-on-summary"))
+        else:
+            summarised |= _diff_reaches_summary(str(step.get("run", "")))
+    if not summarised:
+        faults.append("does not put the diff in the job summary")
+    if program_ref(workflow, job) != deployed:
+        faults.append(
+            f"previews {program_ref(workflow, job) or 'the event commit'} but the deploy runs "
+            f"{deployed or 'the event commit'}"
+        )
+    return faults
+
+
+def check_prod_preview_before_approval(workflow: Workflow) -> list[str]:
+    """A prod `up` behind the `prod` environment's reviewers needs a job that previews prod
+    before the gate: no environment, read-only permissions and role, the diff in its job
+    summary (what the reviewer reads on the run page), the very commit that is deployed."""
+    problems = []
+    for job_id, job in workflow.jobs.items():
+        if not runs_up(job) or "prod" not in job_stacks(workflow, job):
+            continue
+        where = f"{workflow.name}:{job_id}"
+        deployed = program_ref(workflow, job)
+        candidates = [
+            other
+            for other in sorted(transitive_needs(workflow, job_id))
+            if _previews(workflow.jobs[other], "prod")
+        ]
+        if not candidates:
+            problems.append(f"{where}: prod up does not need a read-only preview of prod")
+            continue
+        faults = {other: _preview_faults(workflow, other, deployed, "prod") for other in candidates}
+        if all(faults.values()):
+            problems += [
+                f"{where}: the preview before approval ({other}) {fault}"
+                for other, found in faults.items()
+                for fault in found
+            ]
+    return problems
+
+
+def _runs_pulumi(job: dict[str, Any]) -> bool:
+    return bool(pulumi_steps(job)) or any(True for _ in _cli_invocations(job))
+
+
+def check_pulumi_about(workflow: Workflow) -> list[str]:
+    """Every job that runs Pulumi logs `pulumi about` once the CLI is installed (after the
+    first pulumi/actions step) and before its first stack command, so a failing job's log
+    says which CLI, plugins, backend and program dependencies it ran with."""
+    problems = []
+    for job_id, job in workflow.jobs.items():
+        if not _runs_pulumi(job):
+            continue
+        job_steps = steps(job)
+        installed = next(
+            (i for i, step in enumerate(job_steps) if action(step) == PULUMI_ACTION), None
+        )
+        first_command = next(
+            (i for i, step in enumerate(job_steps) if touches_stack({"steps": [step]})), None
+        )
+        about = [
+            i
+            for i, step in enumerate(job_steps)
+            if any(sub == "about" for _, sub, _ in _cli_invocations({"steps": [step]}))
+        ]
+        where = f"{workflow.name}:{job_id}"
+        if installed is None or not [
+            i for i in about if i > installed and (first_command is None or i < first_command)
+        ]:
+            problems.append(
+                f"{where}: no `pulumi about` between installing the CLI and the first stack command"
+            )
     return problems
 
 
@@ -567,6 +913,14 @@ SECURITY_CHECKS = (
     check_aws_oidc,
 )
 STACK_CHECKS = (check_concurrency, check_up_is_gated, check_deploy_paths)
+OPERATIONS_CHECKS = (
+    check_action_runtimes,
+    check_pulumi_version,
+    check_preview_comments,
+    check_convergence,
+    check_prod_preview_before_approval,
+    check_pulumi_about,
+)
 
 
 # --- cross-checks with the rest of the repository ------------------------------------------
