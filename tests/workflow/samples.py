@@ -15,6 +15,7 @@ from workflow.asl import (
     Parallel,
     Pass,
     Placeholder,
+    Retrier,
     StateMachine,
     Succeed,
     Task,
@@ -38,7 +39,7 @@ def build_sample() -> StateMachine:
         timeout_seconds=60,
         heartbeat_seconds=20,
         comment="Summarises the batch",
-    ).retry(LAMBDA_ERRORS, interval_seconds=2, max_attempts=4, backoff_rate=1.5)
+    ).retry(Retrier(LAMBDA_ERRORS, interval_seconds=2, max_attempts=4, backoff_rate=1.5))
     summarize.catch(["States.ALL"], failed_dynamic, result_path="$.error")
     summarize.next(done)
 
@@ -54,14 +55,16 @@ def build_sample() -> StateMachine:
         heartbeat_seconds_path="$.limits.heartbeatSeconds",
     )
     charge.retry(
-        LAMBDA_ERRORS,
-        interval_seconds=1,
-        max_attempts=6,
-        backoff_rate=2.0,
-        max_delay_seconds=30,
-        jitter_strategy="FULL",
+        Retrier(
+            LAMBDA_ERRORS,
+            interval_seconds=1,
+            max_attempts=6,
+            backoff_rate=2.0,
+            max_delay_seconds=30,
+            jitter_strategy="FULL",
+        )
     )
-    charge.retry(["States.ALL"], max_attempts=0)
+    charge.retry(Retrier(["States.ALL"], max_attempts=0))
     per_order = Chain.start(
         Pass("Prepare", parameters={"id.$": "$.id", "amount.$": "$.amount"}, result_path="$.order")
     ).next(charge)
@@ -98,7 +101,7 @@ def build_sample() -> StateMachine:
             Task("FetchHistory", Placeholder("history"), result_path="$.history")
         )
     )
-    enrich.retry(["States.BranchFailed"], interval_seconds=5, max_attempts=2)
+    enrich.retry(Retrier(["States.BranchFailed"], interval_seconds=5, max_attempts=2))
     enrich.catch(["States.ALL"], failed)
     enrich.next(each_order)
 

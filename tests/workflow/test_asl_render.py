@@ -21,6 +21,7 @@ from workflow.asl import (
     Parallel,
     Pass,
     Placeholder,
+    Retrier,
     StateMachine,
     Succeed,
     Task,
@@ -86,8 +87,8 @@ def test_a_task_renders_every_field():
         input_path="$.in",
         output_path="$.out",
     )
-    task.retry(["A", "B"], interval_seconds=2, max_attempts=5, backoff_rate=1.5)
-    task.retry(["States.ALL"], max_delay_seconds=60, jitter_strategy="FULL")
+    task.retry(Retrier(["A", "B"], interval_seconds=2, max_attempts=5, backoff_rate=1.5))
+    task.retry(Retrier(["States.ALL"], max_delay_seconds=60, jitter_strategy="FULL"))
     task.catch(["States.ALL"], handler, result_path=None)
     task.next(Succeed("Done"))
     assert StateMachine(task).to_dict()["States"]["Work"] == {

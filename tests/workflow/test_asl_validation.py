@@ -17,6 +17,7 @@ from workflow.asl import (
     Pass,
     Placeholder,
     Problem,
+    Retrier,
     StateMachine,
     Succeed,
     Task,
@@ -218,8 +219,8 @@ def test_which_task_resources_wait(resource, waits):
 # --- Retry / Catch -------------------------------------------------------------------------
 def test_states_all_must_be_alone_and_last():
     task = Task("Work", LAMBDA)
-    task.retry(["States.ALL", "Lambda.ServiceException"])
-    task.retry(["States.Timeout"])
+    task.retry(Retrier(["States.ALL", "Lambda.ServiceException"]))
+    task.retry(Retrier(["States.Timeout"]))
     task.catch(["States.ALL"], Fail("Oops"))
     task.catch(["States.Timeout"], Fail("Late"))
     problems = problems_of(StateMachine(task))
@@ -242,17 +243,18 @@ def test_states_all_must_be_alone_and_last():
     ],
 )
 def test_retry_ranges(settings, fragment):
-    task = Task("Work", LAMBDA).retry(["Lambda.ServiceException"], **settings)
+    task = Task("Work", LAMBDA).retry(Retrier(["Lambda.ServiceException"], **settings))
     assert_reports(StateMachine(task), "range", "Work", f"Retry[0].{fragment}")
 
 
 def test_retry_bounds_that_are_allowed():
-    task = Task("Work", LAMBDA).retry(["X"], max_attempts=0, interval_seconds=1, backoff_rate=1.0)
+    retrier = Retrier(["X"], max_attempts=0, interval_seconds=1, backoff_rate=1.0)
+    task = Task("Work", LAMBDA).retry(retrier)
     StateMachine(task).validate()
 
 
 def test_unknown_predefined_error_names_are_typos():
-    task = Task("Work", LAMBDA).retry(["States.Timout"])
+    task = Task("Work", LAMBDA).retry(Retrier(["States.Timout"]))
     assert_reports(StateMachine(task), "error-equals", "Work", "States.Timout")
 
 
@@ -263,7 +265,11 @@ def test_catch_result_path_must_be_a_reference_path():
 
 def test_retry_and_catch_take_lists_of_names():
     with pytest.raises(TypeError, match="list of error names"):
-        Task("Work", LAMBDA).retry("States.ALL")
+        Retrier("States.ALL")
+    with pytest.raises(TypeError, match="list of error names"):
+        Task("Work", LAMBDA).catch("States.ALL", Fail("Oops"))
+    with pytest.raises(TypeError, match="takes a Retrier"):
+        Task("Work", LAMBDA).retry(["States.ALL"])  # type: ignore[arg-type]
 
 
 # --- timeouts, waits, fails ----------------------------------------------------------------
@@ -322,7 +328,7 @@ def test_task_resource_type_is_checked_at_once():
 
 # --- all together --------------------------------------------------------------------------
 def test_every_problem_is_reported_at_once_and_str_lists_them():
-    task = Task("Work", LAMBDA, timeout_seconds=0).retry(["X"], backoff_rate=0.1)
+    task = Task("Work", LAMBDA, timeout_seconds=0).retry(Retrier(["X"], backoff_rate=0.1))
     task.next(Wait("Pause"))
     with pytest.raises(ValidationError) as caught:
         StateMachine(task).to_json()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from workflow.asl.jsonpath import path_problem
 from workflow.asl.operators import OPERATORS, compile_string_match, has_kind, is_number
+
+Operand = TypeVar("Operand")
 
 
 def _check_path(path: Any, role: str, *, allow_context: bool = True) -> str:
@@ -43,9 +45,31 @@ def _check_literal(operator: str, value: Any) -> Any:
     return value
 
 
+class _Builder(Generic[Operand]):
+    """`Condition.<operator>(variable, operand)` for one data-test operator: the Condition
+    constructors differ only in the operator they name, so each is one line of the table in
+    `Condition`'s body."""
+
+    def __init__(self, operator: str) -> None:
+        self.operator = operator
+
+    def __get__(self, instance: object, owner: type | None = None) -> Self:
+        return self
+
+    def __call__(self, variable: str, value: Operand) -> Condition:
+        return Condition(self.operator, variable=variable, value=value)
+
+
+class _TypeTest(_Builder[bool]):
+    """An Is* test, true unless asked otherwise: `Condition.is_present("$.x")`."""
+
+    def __call__(self, variable: str, value: bool = True) -> Condition:
+        return super().__call__(variable, value)
+
+
 class Condition:
-    """A Choice Rule without its Next. Build with the static methods, e.g.
-    `Condition.string_equals("$.status", "Completed")`."""
+    """A Choice Rule without its Next. Build with the constructors at the end of the class,
+    e.g. `Condition.string_equals("$.status", "Completed")`, and `and_`/`or_`/`not_`."""
 
     __slots__ = ("_children", "_operator", "_value", "_variable")
 
@@ -140,163 +164,48 @@ class Condition:
     def not_(condition: Condition) -> Condition:
         return Condition("Not", children=(condition,))
 
-    # --- type tests ---------------------------------------------------------------------------
-    @staticmethod
-    def is_present(variable: str, value: bool = True) -> Condition:
-        return Condition("IsPresent", variable=variable, value=value)
+    # --- type tests: Condition.is_string("$.x"); is_string("$.x", False) tests the opposite --
+    is_present = _TypeTest("IsPresent")
+    is_null = _TypeTest("IsNull")
+    is_string = _TypeTest("IsString")
+    is_numeric = _TypeTest("IsNumeric")
+    is_boolean = _TypeTest("IsBoolean")
+    is_timestamp = _TypeTest("IsTimestamp")
 
-    @staticmethod
-    def is_null(variable: str, value: bool = True) -> Condition:
-        return Condition("IsNull", variable=variable, value=value)
+    # --- comparisons: the operand is a literal, or (`..._path`) a Reference Path -----------
+    string_equals = _Builder[str]("StringEquals")
+    string_equals_path = _Builder[str]("StringEqualsPath")
+    string_less_than = _Builder[str]("StringLessThan")
+    string_less_than_path = _Builder[str]("StringLessThanPath")
+    string_less_than_equals = _Builder[str]("StringLessThanEquals")
+    string_less_than_equals_path = _Builder[str]("StringLessThanEqualsPath")
+    string_greater_than = _Builder[str]("StringGreaterThan")
+    string_greater_than_path = _Builder[str]("StringGreaterThanPath")
+    string_greater_than_equals = _Builder[str]("StringGreaterThanEquals")
+    string_greater_than_equals_path = _Builder[str]("StringGreaterThanEqualsPath")
+    string_matches = _Builder[str]("StringMatches")  # `*` is the wildcard
 
-    @staticmethod
-    def is_string(variable: str, value: bool = True) -> Condition:
-        return Condition("IsString", variable=variable, value=value)
+    numeric_equals = _Builder[float]("NumericEquals")
+    numeric_equals_path = _Builder[str]("NumericEqualsPath")
+    numeric_less_than = _Builder[float]("NumericLessThan")
+    numeric_less_than_path = _Builder[str]("NumericLessThanPath")
+    numeric_less_than_equals = _Builder[float]("NumericLessThanEquals")
+    numeric_less_than_equals_path = _Builder[str]("NumericLessThanEqualsPath")
+    numeric_greater_than = _Builder[float]("NumericGreaterThan")
+    numeric_greater_than_path = _Builder[str]("NumericGreaterThanPath")
+    numeric_greater_than_equals = _Builder[float]("NumericGreaterThanEquals")
+    numeric_greater_than_equals_path = _Builder[str]("NumericGreaterThanEqualsPath")
 
-    @staticmethod
-    def is_numeric(variable: str, value: bool = True) -> Condition:
-        return Condition("IsNumeric", variable=variable, value=value)
+    boolean_equals = _Builder[bool]("BooleanEquals")
+    boolean_equals_path = _Builder[str]("BooleanEqualsPath")
 
-    @staticmethod
-    def is_boolean(variable: str, value: bool = True) -> Condition:
-        return Condition("IsBoolean", variable=variable, value=value)
-
-    @staticmethod
-    def is_timestamp(variable: str, value: bool = True) -> Condition:
-        return Condition("IsTimestamp", variable=variable, value=value)
-
-    # --- strings ------------------------------------------------------------------------------
-    @staticmethod
-    def string_equals(variable: str, value: str) -> Condition:
-        return Condition("StringEquals", variable=variable, value=value)
-
-    @staticmethod
-    def string_equals_path(variable: str, path: str) -> Condition:
-        return Condition("StringEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def string_less_than(variable: str, value: str) -> Condition:
-        return Condition("StringLessThan", variable=variable, value=value)
-
-    @staticmethod
-    def string_less_than_path(variable: str, path: str) -> Condition:
-        return Condition("StringLessThanPath", variable=variable, value=path)
-
-    @staticmethod
-    def string_less_than_equals(variable: str, value: str) -> Condition:
-        return Condition("StringLessThanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def string_less_than_equals_path(variable: str, path: str) -> Condition:
-        return Condition("StringLessThanEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def string_greater_than(variable: str, value: str) -> Condition:
-        return Condition("StringGreaterThan", variable=variable, value=value)
-
-    @staticmethod
-    def string_greater_than_path(variable: str, path: str) -> Condition:
-        return Condition("StringGreaterThanPath", variable=variable, value=path)
-
-    @staticmethod
-    def string_greater_than_equals(variable: str, value: str) -> Condition:
-        return Condition("StringGreaterThanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def string_greater_than_equals_path(variable: str, path: str) -> Condition:
-        return Condition("StringGreaterThanEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def string_matches(variable: str, pattern: str) -> Condition:
-        return Condition("StringMatches", variable=variable, value=pattern)
-
-    # --- numbers ------------------------------------------------------------------------------
-    @staticmethod
-    def numeric_equals(variable: str, value: float) -> Condition:
-        return Condition("NumericEquals", variable=variable, value=value)
-
-    @staticmethod
-    def numeric_equals_path(variable: str, path: str) -> Condition:
-        return Condition("NumericEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def numeric_less_than(variable: str, value: float) -> Condition:
-        return Condition("NumericLessThan", variable=variable, value=value)
-
-    @staticmethod
-    def numeric_less_than_path(variable: str, path: str) -> Condition:
-        return Condition("NumericLessThanPath", variable=variable, value=path)
-
-    @staticmethod
-    def numeric_less_than_equals(variable: str, value: float) -> Condition:
-        return Condition("NumericLessThanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def numeric_less_than_equals_path(variable: str, path: str) -> Condition:
-        return Condition("NumericLessThanEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def numeric_greater_than(variable: str, value: float) -> Condition:
-        return Condition("NumericGreaterThan", variable=variable, value=value)
-
-    @staticmethod
-    def numeric_greater_than_path(variable: str, path: str) -> Condition:
-        return Condition("NumericGreaterThanPath", variable=variable, value=path)
-
-    @staticmethod
-    def numeric_greater_than_equals(variable: str, value: float) -> Condition:
-        return Condition("NumericGreaterThanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def numeric_greater_than_equals_path(variable: str, path: str) -> Condition:
-        return Condition("NumericGreaterThanEqualsPath", variable=variable, value=path)
-
-    # --- booleans -----------------------------------------------------------------------------
-    @staticmethod
-    def boolean_equals(variable: str, value: bool) -> Condition:
-        return Condition("BooleanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def boolean_equals_path(variable: str, path: str) -> Condition:
-        return Condition("BooleanEqualsPath", variable=variable, value=path)
-
-    # --- timestamps ---------------------------------------------------------------------------
-    @staticmethod
-    def timestamp_equals(variable: str, value: str) -> Condition:
-        return Condition("TimestampEquals", variable=variable, value=value)
-
-    @staticmethod
-    def timestamp_equals_path(variable: str, path: str) -> Condition:
-        return Condition("TimestampEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def timestamp_less_than(variable: str, value: str) -> Condition:
-        return Condition("TimestampLessThan", variable=variable, value=value)
-
-    @staticmethod
-    def timestamp_less_than_path(variable: str, path: str) -> Condition:
-        return Condition("TimestampLessThanPath", variable=variable, value=path)
-
-    @staticmethod
-    def timestamp_less_than_equals(variable: str, value: str) -> Condition:
-        return Condition("TimestampLessThanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def timestamp_less_than_equals_path(variable: str, path: str) -> Condition:
-        return Condition("TimestampLessThanEqualsPath", variable=variable, value=path)
-
-    @staticmethod
-    def timestamp_greater_than(variable: str, value: str) -> Condition:
-        return Condition("TimestampGreaterThan", variable=variable, value=value)
-
-    @staticmethod
-    def timestamp_greater_than_path(variable: str, path: str) -> Condition:
-        return Condition("TimestampGreaterThanPath", variable=variable, value=path)
-
-    @staticmethod
-    def timestamp_greater_than_equals(variable: str, value: str) -> Condition:
-        return Condition("TimestampGreaterThanEquals", variable=variable, value=value)
-
-    @staticmethod
-    def timestamp_greater_than_equals_path(variable: str, path: str) -> Condition:
-        return Condition("TimestampGreaterThanEqualsPath", variable=variable, value=path)
+    timestamp_equals = _Builder[str]("TimestampEquals")
+    timestamp_equals_path = _Builder[str]("TimestampEqualsPath")
+    timestamp_less_than = _Builder[str]("TimestampLessThan")
+    timestamp_less_than_path = _Builder[str]("TimestampLessThanPath")
+    timestamp_less_than_equals = _Builder[str]("TimestampLessThanEquals")
+    timestamp_less_than_equals_path = _Builder[str]("TimestampLessThanEqualsPath")
+    timestamp_greater_than = _Builder[str]("TimestampGreaterThan")
+    timestamp_greater_than_path = _Builder[str]("TimestampGreaterThanPath")
+    timestamp_greater_than_equals = _Builder[str]("TimestampGreaterThanEquals")
+    timestamp_greater_than_equals_path = _Builder[str]("TimestampGreaterThanEqualsPath")

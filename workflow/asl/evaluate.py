@@ -17,15 +17,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from workflow.asl.conditions import Condition
-from workflow.asl.errors import PathNotFound, StatesError
+from workflow.asl.errors import Errors, PathNotFound, StatesError
 from workflow.asl.jsonpath import resolve_path
 from workflow.asl.operators import OPERATORS, compare, compile_string_match, type_test
 from workflow.asl.placeholder import UNSET
 from workflow.asl.state import State
 from workflow.asl.states import Choice
-
-RUNTIME = "States.Runtime"
-NO_CHOICE_MATCHED = "States.NoChoiceMatched"
 
 
 class _NoPayloads:
@@ -60,7 +57,9 @@ def next_state(choice: Choice | Mapping[str, Any], document: Any, *, context: An
             return str(rule["Next"])
     if "Default" in state:
         return str(state["Default"])
-    raise StatesError(NO_CHOICE_MATCHED, f"no Choice rule of {name} matched and it has no Default")
+    raise StatesError(
+        Errors.NO_CHOICE_MATCHED, f"no Choice rule of {name} matched and it has no Default"
+    )
 
 
 def _effective_input(state: Mapping[str, Any], document: Any, context: Any, name: str) -> Any:
@@ -73,7 +72,8 @@ def _effective_input(state: Mapping[str, Any], document: Any, context: Any, name
         return resolve_path(input_path, document, context=context)
     except PathNotFound as error:
         raise StatesError(
-            RUNTIME, f"Invalid path {input_path!r} in the InputPath of {name}: {error.reason}"
+            Errors.RUNTIME,
+            f"Invalid path {input_path!r} in the InputPath of {name}: {error.reason}",
         ) from None
 
 
@@ -107,7 +107,7 @@ def _evaluate_data_test(rule: Mapping[str, Any], document: Any, context: Any) ->
         if name == "IsPresent":
             return operand is False
         raise StatesError(
-            RUNTIME,
+            Errors.RUNTIME,
             f"Invalid path {variable!r}: the choice state's condition path references an "
             f"undefined value ({error.reason})",
         ) from None
@@ -117,13 +117,13 @@ def _evaluate_data_test(rule: Mapping[str, Any], document: Any, context: Any) ->
         try:
             pattern = compile_string_match(operand)
         except ValueError as error:
-            raise StatesError(RUNTIME, str(error)) from None
+            raise StatesError(Errors.RUNTIME, str(error)) from None
         return isinstance(value, str) and pattern.fullmatch(value) is not None
     if operator.path:
         try:
             operand = resolve_path(operand, document, context=context)
         except PathNotFound as error:
             raise StatesError(
-                RUNTIME, f"Invalid path {rule[name]!r} in {name}: {error.reason}"
+                Errors.RUNTIME, f"Invalid path {rule[name]!r} in {name}: {error.reason}"
             ) from None
     return compare(operator, value, operand)

@@ -28,13 +28,22 @@ class Graph:
     problems: list[Problem]
 
     def all_states(self) -> dict[str, State]:
-        return {name: state for scope in self.scopes for name, state in scope.states.items()}
+        """Every state by name; of a name repeated across scopes (a problem validation
+        reports), the one found first."""
+        states: dict[str, State] = {}
+        for scope in self.scopes:
+            for name, state in scope.states.items():
+                states.setdefault(name, state)
+        return states
 
 
 def collect(start: State) -> Graph:
-    """Walk the machine from `start`. Duplicate names are problems here because the rendered
-    JSON can no longer show them (one name, one entry)."""
-    named: dict[str, State] = {}
+    """Walk the machine from `start`.
+
+    Name uniqueness is `validate_definition`'s to check, on the rendered document; the one
+    duplicate it cannot see is reported here: two different states under one name in one
+    (sub-)machine, where the document has room for only one of them.
+    """
     owner: dict[int, Scope] = {}
     problems: list[Problem] = []
     scopes: list[Scope] = []
@@ -68,18 +77,16 @@ def collect(start: State) -> Graph:
                 # the rendered transition into it is reported by validate_definition.
                 continue
             owner[id(state)] = scope
-            first = named.setdefault(state.name, state)
-            if first is not state:
+            if scope.states.setdefault(state.name, state) is not state:
                 problems.append(
                     Problem(
                         state.name,
-                        "two different states have this name; names must be unique across "
-                        "the whole machine, including Parallel branches and Map iterators",
+                        f"two different states in {scope.label} have this name; names must be "
+                        "unique across the whole machine, including Parallel branches and Map "
+                        "iterators",
                         "duplicate-name",
                     )
                 )
-            else:
-                scope.states[state.name] = state
             queue.extend(state.successors())
             for index, sub_start in enumerate(state.sub_machines(), start=1):
                 kind = "the iterator" if state.type_name == "Map" else f"branch {index}"

@@ -8,7 +8,7 @@ Object) except where a caller forbids it (ResultPath).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,27 +119,37 @@ def _bracket(path: str, i: int) -> tuple[int, str | int | None]:
     return close + 1, None
 
 
-def _matching_bracket(path: str, i: int) -> int:
-    depth = 0
+def _scan(text: str, i: int, quotes: str) -> Iterator[tuple[int, str, int]]:
+    """(position, character, nesting depth before it) of each character from `i` on that is
+    outside a quoted string; `[`/`(` open a level, `]`/`)` close one.
+
+    A quote opens with one of `quotes` and closes with the same character; inside it a
+    backslash escapes the next character.
+    """
     quote: str | None = None
-    j = i
-    while j < len(path):
-        char = path[j]
+    depth = 0
+    while i < len(text):
+        char = text[i]
         if quote:
             if char == "\\":
-                j += 2
-                continue
-            if char == quote:
+                i += 1
+            elif char == quote:
                 quote = None
-        elif char in "'\"":
+        elif char in quotes:
             quote = char
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-            if depth == 0:
-                return j
-        j += 1
+        else:
+            yield i, char, depth
+            if char in "[(":
+                depth += 1
+            elif char in "])":
+                depth -= 1
+        i += 1
+
+
+def _matching_bracket(path: str, i: int) -> int:
+    for j, char, depth in _scan(path, i, "'\""):
+        if char in "])" and depth == 1:
+            return j
     raise ValueError(f"{path!r}: unclosed '[' at position {i}")
 
 
@@ -283,27 +293,11 @@ def _parse_intrinsic_string(text: str, i: int) -> int:
 
 
 def _argument_end(text: str, i: int) -> int:
-    depth = 0
-    quote = False
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == "'":
-                quote = False
-        elif char == "'":
-            quote = True
-        elif char in "[(":
-            depth += 1
-        elif char in "])":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif char == "," and depth == 0:
-            return i
-        i += 1
-    return i
+    """Where the argument starting at `i` ends: the `,` or `)` closing it, or the end."""
+    for j, char, depth in _scan(text, i, "'"):
+        if depth == 0 and char in "]),":
+            return j
+    return len(text)
 
 
 def _skip_space(text: str, i: int) -> int:

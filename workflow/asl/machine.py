@@ -53,21 +53,17 @@ class StateMachine:
     def problems(self) -> list[Problem]:
         """Every problem, without raising (validate() raises them together)."""
         graph = self._graph()
-        problems = list(graph.problems)
-        document = self._render(graph, None)
         allowed = {
             name
             for name, state in graph.all_states().items()
             if isinstance(state, Choice) and state.allow_no_default
         }
-        reported = {(p.state, p.code) for p in problems}
-        for problem in validate_definition(
-            document, allow_no_default=allowed, allow_busy_loops=self.allow_busy_loops
-        ):
-            # The object graph already explained a duplicate name better than the JSON can.
-            if (problem.state, problem.code) not in reported:
-                problems.append(problem)
-        return problems
+        # What only the object graph can see, then the rules the raw JSON is held to.
+        return graph.problems + validate_definition(
+            self._render(graph, None),
+            allow_no_default=allowed,
+            allow_busy_loops=self.allow_busy_loops,
+        )
 
     def validate(self) -> None:
         problems = self.problems()

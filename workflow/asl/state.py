@@ -9,7 +9,7 @@ at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypedDict, TypeVar
 
 from workflow.asl.placeholder import UNSET, Placeholder, Unset, iter_placeholders
 
@@ -34,6 +34,15 @@ def _check_path_arg(value: Any, field: str) -> PathValue:
     if value is None or isinstance(value, str):
         return value
     raise TypeError(f"{field} must be a string, None or UNSET, got {type(value).__name__}")
+
+
+class StateIO(TypedDict, total=False):
+    """The keyword arguments every state type but Fail accepts (see `State`), declared once
+    so the subclasses pass them on with `**io`."""
+
+    comment: str | None
+    input_path: PathValue
+    output_path: PathValue
 
 
 class State:
@@ -95,6 +104,11 @@ class State:
         return {}
 
 
+def given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The optional fields that were set (not None), under their ASL names."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 Target = TypeVar("Target", bound="State | Chain")
 
 
@@ -110,29 +124,32 @@ def end_of(target: State | Chain) -> State:
     return target.end_state if isinstance(target, Chain) else start_of(target)
 
 
-class Sequential(State):
-    """A state that continues with `Next` (or ends the machine when it has none)."""
+def set_once(
+    owner: State, current: State | None, target: State, *, already: str, also: str
+) -> State:
+    """`target` for a transition field that takes one state (Next, Default): a second,
+    different call is a wiring mistake, not an override."""
+    if current is not None:
+        raise ValueError(
+            f"{owner.name} already {already} {current.name}; cannot also {also} {target.name}"
+        )
+    return target
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
-    ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
-        self.next_state: State | None = None
+
+class Sequential(State):
+    """A state that continues with `Next` (or ends the machine when it has none).
+
+    `next()` may be called any time before rendering, so a builder can declare its states
+    first and wire them afterwards, in the order a run takes them.
+    """
+
+    next_state: State | None = None
 
     def next(self, state: Target) -> Target:
         """Continue with `state`; returns `state`, so `a.next(b).next(c)` reads in order."""
-        target = start_of(state)
-        if self.next_state is not None:
-            raise ValueError(
-                f"{self.name} already continues with {self.next_state.name}; "
-                f"cannot also continue with {target.name}"
-            )
-        self.next_state = target
+        self.next_state = set_once(
+            self, self.next_state, start_of(state), already="continues with", also="continue with"
+        )
         return state
 
     def successors(self) -> list[State]:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 from workflow.asl.conditions import Condition
 from workflow.asl.placeholder import UNSET
-from workflow.asl.state import Chain, PathValue, Renderer, Sequential, State, start_of
+from workflow.asl.state import (
+    Chain,
+    PathValue,
+    Renderer,
+    Sequential,
+    State,
+    StateIO,
+    given,
+    set_once,
+    start_of,
+)
 
 
 class Pass(Sequential):
@@ -19,11 +29,9 @@ class Pass(Sequential):
         result: Any = UNSET,
         parameters: dict[str, Any] | None = None,
         result_path: PathValue = UNSET,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
+        **io: Unpack[StateIO],
     ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        super().__init__(name, **io)
         self.result = result
         self.parameters = parameters
         self.result_path = result_path
@@ -56,25 +64,22 @@ class Wait(Sequential):
         seconds_path: str | None = None,
         timestamp: str | None = None,
         timestamp_path: str | None = None,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
+        **io: Unpack[StateIO],
     ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        super().__init__(name, **io)
         self.seconds = seconds
         self.seconds_path = seconds_path
         self.timestamp = timestamp
         self.timestamp_path = timestamp_path
 
     def render_fields(self, renderer: Renderer) -> dict[str, Any]:
-        fields = {
+        duration = {
             "Seconds": self.seconds,
             "SecondsPath": self.seconds_path,
             "Timestamp": self.timestamp,
             "TimestampPath": self.timestamp_path,
         }
-        body = {key: value for key, value in fields.items() if value is not None}
-        return body | self.render_transition()
+        return given(duration) | self.render_transition()
 
 
 class Succeed(State):
@@ -103,13 +108,14 @@ class Fail(State):
         self.cause_path = cause_path
 
     def render_fields(self, renderer: Renderer) -> dict[str, Any]:
-        fields = {
-            "Error": self.error,
-            "Cause": self.cause,
-            "ErrorPath": self.error_path,
-            "CausePath": self.cause_path,
-        }
-        return {key: value for key, value in fields.items() if value is not None}
+        return given(
+            {
+                "Error": self.error,
+                "Cause": self.cause,
+                "ErrorPath": self.error_path,
+                "CausePath": self.cause_path,
+            }
+        )
 
 
 class Choice(State):
@@ -118,16 +124,8 @@ class Choice(State):
 
     type_name = "Choice"
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
-        allow_no_default: bool = False,
-    ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+    def __init__(self, name: str, *, allow_no_default: bool = False, **io: Unpack[StateIO]) -> None:
+        super().__init__(name, **io)
         self.rules: list[tuple[Condition, State]] = []
         self.default: State | None = None
         self.allow_no_default = allow_no_default
@@ -139,13 +137,9 @@ class Choice(State):
         return self
 
     def otherwise(self, state: State | Chain) -> Choice:
-        target = start_of(state)
-        if self.default is not None:
-            raise ValueError(
-                f"{self.name} already defaults to {self.default.name}; "
-                f"cannot also default to {target.name}"
-            )
-        self.default = target
+        self.default = set_once(
+            self, self.default, start_of(state), already="defaults to", also="default to"
+        )
         return self
 
     def successors(self) -> list[State]:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Self, Unpack
 
 from workflow.asl.placeholder import UNSET, Placeholder
-from workflow.asl.state import Chain, PathValue, Renderer, Sequential, State, start_of
+from workflow.asl.state import (
+    Chain,
+    PathValue,
+    Renderer,
+    Sequential,
+    State,
+    StateIO,
+    given,
+    start_of,
+)
 
 
 def _error_names(errors: Sequence[str], where: str) -> tuple[str, ...]:
-    # A bare string is a sequence too; retry("States.ALL") would otherwise become 10 errors.
+    # A bare string is a sequence too; Retrier("States.ALL") would otherwise be 10 errors.
     if isinstance(errors, str) or not all(isinstance(e, str) for e in errors):
         raise TypeError(f"{where}: errors must be a list of error names, got {errors!r}")
     return tuple(errors)
@@ -19,25 +28,30 @@ def _error_names(errors: Sequence[str], where: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Retrier:
-    errors: tuple[str, ...]
+    """One Retry entry. A value: declare it once and give it to every state it protects
+    (`task.retry(retrier)`). Its ranges are checked by `validate()`, with everything else."""
+
+    errors: Sequence[str]
     interval_seconds: int = 1
     max_attempts: int = 3
     backoff_rate: float = 2.0
     max_delay_seconds: int | None = None
-    jitter_strategy: str | None = None
+    jitter_strategy: str | None = None  # a JitterType
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "errors", _error_names(self.errors, "Retrier"))
 
     def render(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
+        optional = {
+            "MaxDelaySeconds": self.max_delay_seconds,
+            "JitterStrategy": self.jitter_strategy,
+        }
+        return {
             "ErrorEquals": list(self.errors),
             "IntervalSeconds": self.interval_seconds,
             "MaxAttempts": self.max_attempts,
             "BackoffRate": self.backoff_rate,
-        }
-        if self.max_delay_seconds is not None:
-            body["MaxDelaySeconds"] = self.max_delay_seconds
-        if self.jitter_strategy is not None:
-            body["JitterStrategy"] = self.jitter_strategy
-        return body
+        } | given(optional)
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,13 @@ class Catcher:
         return body
 
 
+class FallibleIO(StateIO, total=False):
+    """The keyword arguments Task, Parallel and Map share (see `Fallible`)."""
+
+    result_selector: dict[str, Any] | None
+    result_path: PathValue
+
+
 class Fallible(Sequential):
     """What Task, Parallel and Map share: ResultSelector, ResultPath, Retry and Catch."""
 
@@ -62,36 +83,19 @@ class Fallible(Sequential):
         *,
         result_selector: dict[str, Any] | None = None,
         result_path: PathValue = UNSET,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
+        **io: Unpack[StateIO],
     ) -> None:
-        super().__init__(name, comment=comment, input_path=input_path, output_path=output_path)
+        super().__init__(name, **io)
         self.result_selector = result_selector
         self.result_path = result_path
         self.retriers: list[Retrier] = []
         self.catchers: list[Catcher] = []
 
-    def retry(
-        self,
-        errors: Sequence[str],
-        *,
-        interval_seconds: int = 1,
-        max_attempts: int = 3,
-        backoff_rate: float = 2.0,
-        max_delay_seconds: int | None = None,
-        jitter_strategy: str | None = None,
-    ) -> Self:
-        self.retriers.append(
-            Retrier(
-                _error_names(errors, f"{self.name}.retry"),
-                interval_seconds,
-                max_attempts,
-                backoff_rate,
-                max_delay_seconds,
-                jitter_strategy,
-            )
-        )
+    def retry(self, retrier: Retrier) -> Self:
+        """Retry on `retrier.errors`; retriers are tried in the order they were added."""
+        if not isinstance(retrier, Retrier):
+            raise TypeError(f"{self.name}.retry takes a Retrier, got {retrier!r}")
+        self.retriers.append(retrier)
         return self
 
     def catch(
@@ -134,24 +138,13 @@ class Task(Fallible):
         resource: str | Placeholder,
         *,
         parameters: dict[str, Any] | None = None,
-        result_selector: dict[str, Any] | None = None,
-        result_path: PathValue = UNSET,
         timeout_seconds: int | None = None,
         timeout_seconds_path: str | None = None,
         heartbeat_seconds: int | None = None,
         heartbeat_seconds_path: str | None = None,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
+        **options: Unpack[FallibleIO],
     ) -> None:
-        super().__init__(
-            name,
-            result_selector=result_selector,
-            result_path=result_path,
-            comment=comment,
-            input_path=input_path,
-            output_path=output_path,
-        )
+        super().__init__(name, **options)
         if not isinstance(resource, str | Placeholder):
             raise TypeError(f"{name}: resource must be a string or a Placeholder")
         self.resource = resource
@@ -169,38 +162,22 @@ class Task(Fallible):
         body: dict[str, Any] = {"Resource": renderer.value(self, self.resource)}
         if self.parameters is not None:
             body["Parameters"] = renderer.value(self, self.parameters)
-        optional = {
+        limits = {
             "TimeoutSeconds": self.timeout_seconds,
             "TimeoutSecondsPath": self.timeout_seconds_path,
             "HeartbeatSeconds": self.heartbeat_seconds,
             "HeartbeatSecondsPath": self.heartbeat_seconds_path,
         }
-        body.update({key: value for key, value in optional.items() if value is not None})
-        return body | self.render_outcome(renderer)
+        return body | given(limits) | self.render_outcome(renderer)
 
 
 class Parallel(Fallible):
     type_name = "Parallel"
 
     def __init__(
-        self,
-        name: str,
-        *,
-        parameters: dict[str, Any] | None = None,
-        result_selector: dict[str, Any] | None = None,
-        result_path: PathValue = UNSET,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
+        self, name: str, *, parameters: dict[str, Any] | None = None, **options: Unpack[FallibleIO]
     ) -> None:
-        super().__init__(
-            name,
-            result_selector=result_selector,
-            result_path=result_path,
-            comment=comment,
-            input_path=input_path,
-            output_path=output_path,
-        )
+        super().__init__(name, **options)
         self.parameters = parameters
         self.branches: list[State] = []
 
@@ -234,20 +211,9 @@ class Map(Fallible):
         items_path: PathValue = UNSET,
         item_selector: dict[str, Any] | None = None,
         max_concurrency: int = 0,
-        result_selector: dict[str, Any] | None = None,
-        result_path: PathValue = UNSET,
-        comment: str | None = None,
-        input_path: PathValue = UNSET,
-        output_path: PathValue = UNSET,
+        **options: Unpack[FallibleIO],
     ) -> None:
-        super().__init__(
-            name,
-            result_selector=result_selector,
-            result_path=result_path,
-            comment=comment,
-            input_path=input_path,
-            output_path=output_path,
-        )
+        super().__init__(name, **options)
         self.iterator = start_of(iterator)
         self.items_path = items_path
         self.item_selector = item_selector

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.asl.conditions import Condition
+from workflow.asl.errors import Errors
 from workflow.asl.operators import BOOLEAN_OPERATORS, OPERATORS
 from workflow.asl.validate_fields import Report
 
@@ -22,7 +23,7 @@ def check_choice(report: Report, state: dict[str, Any], *, default_required: boo
     elif default_required:
         report(
             "has no Default: an input that no rule matches fails the execution with "
-            "States.NoChoiceMatched (use allow_no_default=True if that is intended)",
+            f"{Errors.NO_CHOICE_MATCHED} (use allow_no_default=True if that is intended)",
             "no-default",
         )
 

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from workflow.asl.errors import Problem
+from workflow.asl.errors import (
+    JITTER_TYPES,
+    PREDEFINED_ERRORS,
+    PREDEFINED_PREFIX,
+    Errors,
+    JitterType,
+    Problem,
+)
 from workflow.asl.jsonpath import intrinsic_problem, path_problem
 
 # AWS's documented ceiling for TimeoutSeconds, HeartbeatSeconds, Wait Seconds and retry fields.
 MAX_SECONDS = 99_999_999
 MAX_DELAY_SECONDS = 31_622_400
-KNOWN_STATES_ERRORS = frozenset(
-    {
-        "States.ALL",
-        "States.BranchFailed",
-        "States.DataLimitExceeded",
-        "States.ExceedToleratedFailureThreshold",
-        "States.HeartbeatTimeout",
-        "States.Http.Socket",
-        "States.IntrinsicFailure",
-        "States.ItemReaderFailed",
-        "States.NoChoiceMatched",
-        "States.ParameterPathFailure",
-        "States.Permissions",
-        "States.QueryEvaluationError",
-        "States.ResultPathMatchFailure",
-        "States.ResultWriterFailed",
-        "States.Runtime",
-        "States.TaskFailed",
-        "States.Timeout",
-    }
-)
-
 Report = Callable[[str, str], None]  # (message, code)
 
 
@@ -116,13 +101,13 @@ def _check_error_equals(report: Report, entry: dict[str, Any], where: str, last:
     if not isinstance(errors, list) or not errors or not all(isinstance(e, str) for e in errors):
         report(f"{where}.ErrorEquals must be a non-empty list of error names", "error-equals")
         return
-    if "States.ALL" in errors:
+    if Errors.ALL in errors:
         if len(errors) != 1:
-            report(f"{where}: States.ALL must appear alone in ErrorEquals", "states-all")
+            report(f"{where}: {Errors.ALL} must appear alone in ErrorEquals", "states-all")
         elif not last:
-            report(f"{where}: the States.ALL entry must be the last one", "states-all")
+            report(f"{where}: the {Errors.ALL} entry must be the last one", "states-all")
     for name in errors:
-        if name.startswith("States.") and name not in KNOWN_STATES_ERRORS:
+        if name.startswith(PREDEFINED_PREFIX) and name not in PREDEFINED_ERRORS:
             report(f"{where}: unknown predefined error {name!r}", "error-equals")
 
 
@@ -138,52 +123,51 @@ _RETRY_FIELDS = {
 _CATCH_FIELDS = {"ErrorEquals", "Next", "ResultPath", "Comment", "Assign"}
 
 
-def check_retry(report: Report, retriers: Any) -> None:
-    if not isinstance(retriers, list):
-        report("Retry must be a list of retriers", "retry")
+def _error_handlers(
+    report: Report, handlers: Any, field: str, *, noun: str, allowed: set[str]
+) -> Iterator[tuple[dict[str, Any], str, Report]]:
+    """The entries of a Retry or Catch list that are objects, after the checks both share
+    (fields, ErrorEquals), each with its `Field[i]` label and a reporter prefixing it."""
+    code = field.lower()
+    if not isinstance(handlers, list):
+        report(f"{field} must be a list of {noun}", code)
         return
-    for index, retrier in enumerate(retriers):
-        where = f"Retry[{index}]"
-        if not isinstance(retrier, dict):
-            report(f"{where} must be an object", "retry")
+    for index, handler in enumerate(handlers):
+        where = f"{field}[{index}]"
+        if not isinstance(handler, dict):
+            report(f"{where} must be an object", code)
             continue
-        for key in sorted(set(retrier) - _RETRY_FIELDS):
+        for key in sorted(set(handler) - allowed):
             report(f"{where}: unknown field {key!r}", "unknown-field")
-        _check_error_equals(report, retrier, where, index == len(retriers) - 1)
+        _check_error_equals(report, handler, where, index == len(handlers) - 1)
 
-        def sub(message: str, code: str, where: str = where) -> None:
+        def field_report(message: str, code: str, where: str = where) -> None:
             report(f"{where}.{message}", code)
 
-        check_int(sub, retrier, "IntervalSeconds", minimum=1)
-        check_int(sub, retrier, "MaxAttempts", minimum=0)
-        check_int(sub, retrier, "MaxDelaySeconds", minimum=1, maximum=MAX_DELAY_SECONDS)
+        yield handler, where, field_report
+
+
+def check_retry(report: Report, retriers: Any) -> None:
+    entries = _error_handlers(report, retriers, "Retry", noun="retriers", allowed=_RETRY_FIELDS)
+    for retrier, _, field_report in entries:
+        check_int(field_report, retrier, "IntervalSeconds", minimum=1)
+        check_int(field_report, retrier, "MaxAttempts", minimum=0)
+        check_int(field_report, retrier, "MaxDelaySeconds", minimum=1, maximum=MAX_DELAY_SECONDS)
         rate = retrier.get("BackoffRate", 2.0)
         if not isinstance(rate, int | float) or isinstance(rate, bool) or rate < 1.0:
-            report(f"{where}.BackoffRate must be a number >= 1.0, got {rate!r}", "range")
-        jitter = retrier.get("JitterStrategy", "NONE")
-        if jitter not in ("FULL", "NONE"):
-            report(f"{where}.JitterStrategy must be FULL or NONE, got {jitter!r}", "range")
+            field_report(f"BackoffRate must be a number >= 1.0, got {rate!r}", "range")
+        jitter = retrier.get("JitterStrategy", JitterType.NONE)
+        if jitter not in JITTER_TYPES:
+            allowed = " or ".join(JITTER_TYPES)
+            field_report(f"JitterStrategy must be {allowed}, got {jitter!r}", "range")
 
 
 def check_catch(report: Report, catchers: Any) -> None:
-    if not isinstance(catchers, list):
-        report("Catch must be a list of catchers", "catch")
-        return
-    for index, catcher in enumerate(catchers):
-        where = f"Catch[{index}]"
-        if not isinstance(catcher, dict):
-            report(f"{where} must be an object", "catch")
-            continue
-        for key in sorted(set(catcher) - _CATCH_FIELDS):
-            report(f"{where}: unknown field {key!r}", "unknown-field")
-        _check_error_equals(report, catcher, where, index == len(catchers) - 1)
+    entries = _error_handlers(report, catchers, "Catch", noun="catchers", allowed=_CATCH_FIELDS)
+    for catcher, where, field_report in entries:
         if not isinstance(catcher.get("Next"), str):
             report(f"{where} needs a Next state name", "transition")
-
-        def sub(message: str, code: str, where: str = where) -> None:
-            report(f"{where}.{message}", code)
-
-        check_path(sub, catcher, "ResultPath", allow_context=False, nullable=True)
+        check_path(field_report, catcher, "ResultPath", allow_context=False, nullable=True)
 
 
 def reporter(problems: list[Problem], state: str | None) -> Report:

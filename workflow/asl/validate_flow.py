@@ -55,24 +55,29 @@ def transitions(state: Any) -> list[tuple[str, str]]:
     """(field, target name) for every transition a state declares, in definition order."""
     if not isinstance(state, Mapping):
         return []
-    found: list[tuple[str, Any]] = [("Next", state["Next"])] if "Next" in state else []
-    rules = state.get("Choices")
-    if isinstance(rules, list):
-        found += [
-            (f"Choices[{i}].Next", r["Next"])
-            for i, r in enumerate(rules)
-            if isinstance(r, Mapping) and "Next" in r
-        ]
-    if "Default" in state:
-        found.append(("Default", state["Default"]))
-    catchers = state.get("Catch")
-    if isinstance(catchers, list):
-        found += [
-            (f"Catch[{i}].Next", c["Next"])
-            for i, c in enumerate(catchers)
-            if isinstance(c, Mapping) and "Next" in c
-        ]
+    found = [
+        *_field(state, "Next"),
+        *_entry_nexts(state, "Choices"),
+        *_field(state, "Default"),
+        *_entry_nexts(state, "Catch"),
+    ]
     return [(field, target) for field, target in found if isinstance(target, str)]
+
+
+def _field(state: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+    return [(key, state[key])] if key in state else []
+
+
+def _entry_nexts(state: Mapping[str, Any], key: str) -> list[tuple[str, Any]]:
+    """The Next of each entry of a list field (Choices rules, Catch catchers)."""
+    entries = state.get(key)
+    if not isinstance(entries, list):
+        return []
+    return [
+        (f"{key}[{index}].Next", entry["Next"])
+        for index, entry in enumerate(entries)
+        if isinstance(entry, Mapping) and "Next" in entry
+    ]
 
 
 def is_terminal(state: Any) -> bool:
