@@ -1,10 +1,11 @@
 """EventBridge Scheduler's schedule expressions: `cron(...)`, `rate(...)` and `at(...)`.
 
-`next_fire_time(expression, timezone, after)` answers "when does this schedule fire next,
-strictly after `after`", in the schedule's own time zone, as EventBridge Scheduler does. The
-cron dialect is AWS's six-field one: minutes hours day-of-month month day-of-week year, with
-`*`, `?`, lists, ranges, steps, month/day names, `L` (last day of month; `5L` last Thursday)
-and `#` (`6#3`, third Friday). `W` (nearest weekday) is rejected with a clear error.
+`validate(expression, timezone)` rejects what EventBridge Scheduler would and `parse_cron`
+reads a cron body; the embedded runtime computes fire times from them
+(`localcloud.eventbridge.schedule_times`). The cron dialect is AWS's six-field one: minutes
+hours day-of-month month day-of-week year, with `*`, `?`, lists, ranges, steps, month/day
+names, `L` (last day of month; `5L` last Thursday) and `#` (`6#3`, third Friday). `W`
+(nearest weekday) is rejected with a clear error.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 _MONTHS = {name: i for i, name in enumerate(calendar.month_abbr) if name}
 _MONTHS = {k.upper(): v for k, v in _MONTHS.items()}
 # AWS numbers days of week 1-7 starting on Sunday.
 _DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_SEARCH_YEARS = 5
 
 
 class ScheduleExpressionError(ValueError):
@@ -156,35 +156,3 @@ def validate(expression: str, timezone: str = "UTC") -> None:
         raise ScheduleExpressionError(
             f"'{expression}' is not cron(...), rate(...) or at(yyyy-mm-ddThh:mm:ss)"
         )
-
-
-def next_fire_time(
-    expression: str, timezone: str, after: datetime, *, created: datetime | None = None
-) -> datetime | None:
-    """The first fire time strictly after `after` (UTC), or None when there is none."""
-    validate(expression, timezone)
-    zone = ZoneInfo(timezone)
-    after = after.astimezone(UTC)
-    if match := _AT.fullmatch(expression):
-        moment = datetime.fromisoformat(match.group(1)).replace(tzinfo=zone).astimezone(UTC)
-        return moment if moment > after else None
-    if match := _RATE.fullmatch(expression):
-        value, unit = int(match.group(1)), match.group(2).rstrip("s")
-        period = timedelta(**{f"{unit}s": value})
-        origin = (created or after).astimezone(UTC)
-        elapsed = max(0, (after - origin) // period + 1)
-        return origin + period * elapsed if elapsed else origin + period
-    match = _CRON.fullmatch(expression)
-    assert match is not None
-    cron = parse_cron(match.group(1))
-    local_after = after.astimezone(zone)
-    day = local_after.date()
-    for _ in range(366 * _SEARCH_YEARS):
-        if cron.matches_day(day):
-            for hour in sorted(cron.hours):
-                for minute in sorted(cron.minutes):
-                    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-                    if moment.astimezone(UTC) > after:
-                        return moment.astimezone(UTC)
-        day += timedelta(days=1)
-    return None

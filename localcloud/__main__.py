@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "demo": "localcloud.demo",
         "plan": "localcloud.plan",
-        "session": "localcloud.session",
+        "session": "localcloud.session.cli",
     }
     if not args or args[0] in ("-h", "--help") or args[0] not in commands:
         print(__doc__.strip())

@@ -257,7 +257,7 @@ class Clock:
 class VirtualEvent(threading.Event):
     """A threading.Event whose waits are virtual-time waits when made by an actor."""
 
-    clock: Clock | None = None  # set by localcloud.stepfunctions.install()
+    clock: Clock | None = None  # set by install_virtual_time (localcloud.stepfunctions)
 
     def set(self) -> None:
         super().set()

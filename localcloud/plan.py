@@ -23,7 +23,7 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 
-from localcloud.pulumi_program import (
+from localcloud.deploy.pulumi_program import (
     REPO_ROOT,
     ProgramFailed,
     ProgramRun,

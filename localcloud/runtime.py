@@ -28,15 +28,15 @@ from moto import mock_aws
 
 from infra.config import config_key
 from infra.outputs import OutputsError, parse_stack_outputs
+from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
-from localcloud.deploy import Deployment, deploy_stack
-from localcloud.eventbridge import EventRouter
-from localcloud.lambdas import LambdaRuntime
-from localcloud.s3_policies import install_bucket_policy_conditions
-from localcloud.sagemaker import LocalSageMaker
-from localcloud.scheduler import LocalScheduler
-from localcloud.slack import LocalSlack
-from localcloud.stepfunctions import (
+from localcloud.deploy.stack import Deployment, deploy_stack
+from localcloud.eventbridge.router import EventRouter
+from localcloud.eventbridge.scheduler import LocalScheduler
+from localcloud.s3.policies import install_bucket_policy_conditions
+from localcloud.sagemaker.service import LocalSageMaker
+from localcloud.slack.api import LocalSlack
+from localcloud.stepfunctions.interpreter import (
     install_generated_execution_names,
     install_interpreter_caches,
     install_lambda_error_names,

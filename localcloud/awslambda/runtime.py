@@ -35,11 +35,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from moto.awslambda import models as lambda_models
-from moto.core.exceptions import JsonRESTError
-
 import functions
 from functions import catalog
+from localcloud.internals.moto_private import JsonRESTError, LambdaFunction
 
 LOG = logging.getLogger(__name__)
 
@@ -112,8 +110,8 @@ class LambdaRuntime:
     # --- wiring into moto ---------------------------------------------------------------------
     def install(self) -> None:
         runtime = self
-        original_invoke = lambda_models.LambdaFunction.invoke
-        original_run = lambda_models.LambdaFunction._invoke_lambda
+        original_invoke = LambdaFunction.invoke
+        original_run = LambdaFunction._invoke_lambda
 
         def invoke(fn: Any, body: str, request_headers: Any, response_headers: Any) -> Any:
             runtime._raise_injected_fault(fn.function_name)
@@ -122,12 +120,12 @@ class LambdaRuntime:
         def run(fn: Any, event: Any = None) -> tuple[str, bool, str]:
             return runtime._invoke(fn, event)
 
-        setattr(lambda_models.LambdaFunction, "invoke", invoke)
-        setattr(lambda_models.LambdaFunction, "_invoke_lambda", run)
+        setattr(LambdaFunction, "invoke", invoke)
+        setattr(LambdaFunction, "_invoke_lambda", run)
 
         def uninstall() -> None:
-            setattr(lambda_models.LambdaFunction, "invoke", original_invoke)
-            setattr(lambda_models.LambdaFunction, "_invoke_lambda", original_run)
+            setattr(LambdaFunction, "invoke", original_invoke)
+            setattr(LambdaFunction, "_invoke_lambda", original_run)
 
         self._uninstall = uninstall
 

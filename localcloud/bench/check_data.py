@@ -23,11 +23,10 @@ from typing import Any, Final
 import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.s3.models import s3_backends
 
 from functions import catalog, contract
 from infra.naming import ModelNames
+from localcloud.internals.moto_private import DEFAULT_ACCOUNT_ID, s3_backends
 from localcloud.runtime import environment
 
 REGION: Final = "eu-west-1"

@@ -8,13 +8,13 @@ that miss a goal are printed as such ("met: NO"). What is measured and how:
 docs/performance.md.
 
 - Orchestration: the dev stack (and the prod stack, whose polling differs) deployed into the
-  embedded runtime, against the original topology (workflow.baseline) deployed alongside with
-  the same functions; training of 10 min, 1 h, 24 h and 28 days + a 10-minute deployment,
-  in virtual time (localcloud.bench_orchestration).
-- CheckData's S3 calls for a 730-day window over 3,650 daily files (localcloud.bench_check_data).
+  embedded runtime, against the original topology (localcloud.bench.baseline) deployed
+  alongside with the same functions; training of 10 min, 1 h, 24 h and 28 days + a 10-minute
+  deployment, in virtual time (localcloud.bench.orchestration).
+- CheckData's S3 calls for a 730-day window over 3,650 daily files (localcloud.bench.check_data).
 - `make demo` and test-suite wall time, handler import time vs `import boto3`, package size
-  (localcloud.bench_speed).
-- $ per run from AWS's published prices (localcloud.bench_cost).
+  (localcloud.bench.speed).
+- $ per run from AWS's published prices (localcloud.bench.cost).
 
 `--quick` skips the 28-day runs and the demo timing; `--with-tests` also times the whole
 test suite (about two minutes).
@@ -30,10 +30,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from localcloud.bench_check_data import measure_check_data
-from localcloud.bench_cost import ASSUMPTIONS
-from localcloud.bench_orchestration import BASELINE, measurement_overrides, orchestration_bench
-from localcloud.bench_report import (
+from localcloud.bench.check_data import measure_check_data
+from localcloud.bench.cost import ASSUMPTIONS
+from localcloud.bench.orchestration import BASELINE, measurement_overrides, orchestration_bench
+from localcloud.bench.report import (
     DURATIONS,
     LAG_TRAINING_SECONDS,
     Orchestration,
@@ -42,8 +42,8 @@ from localcloud.bench_report import (
     run_table,
     speed_rows,
 )
-from localcloud.bench_results import Row, format_table, write_json
-from localcloud.bench_speed import (
+from localcloud.bench.results import Row, format_table, write_json
+from localcloud.bench.speed import (
     ImportTimes,
     measure_imports,
     package_sizes,

@@ -3,7 +3,7 @@
 One `LocalCloud` (virtual clock, local SageMaker that really trains, endpoint transitions of
 10 virtual minutes) holds the deployed stacks (the Pulumi program into moto) and, next to
 them, the *baseline*: a second state machine with the original topology
-(`workflow.baseline`), rendered with the same deployed function ARNs. Runs go one at a time;
+(`localcloud.bench.baseline`), rendered with the same deployed function ARNs. Runs go one at a time;
 each is started with `{"force": true}` so that back-to-back runs all train the window.
 
 Deployment overrides, each for the measurement and none changing the state machine's
@@ -24,16 +24,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.s3.models import s3_backends
-
 from functions import catalog, contract
 from infra.config import NAMESPACE, model_settings_fields, setting_of
 from localcloud import data
-from localcloud.bench_cost import BilledInvocation, lambda_usd, step_functions_usd
+from localcloud.bench.baseline import ORIGINAL_POLL_SECONDS, build_baseline
+from localcloud.bench.cost import BilledInvocation, lambda_usd, step_functions_usd
+from localcloud.internals.moto_private import s3_backends
 from localcloud.runtime import ACCOUNT, LocalCloud, ModelStack, Run
-from localcloud.sagemaker_hosting import event_status
+from localcloud.sagemaker.hosting import event_status
 from workflow import pipeline as p
-from workflow.baseline import ORIGINAL_POLL_SECONDS, build_baseline
 from workflow.options import SAGEMAKER_MAX_RUNTIME_SECONDS
 
 START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from localcloud.bench_check_data import CheckDataCost
-from localcloud.bench_orchestration import DEPLOYMENT_SECONDS, RunCost
-from localcloud.bench_results import NOT_MEASURED, Figure, Goal, Row
-from localcloud.bench_speed import ImportTimes, PackageSizes, Timed
+from localcloud.bench.check_data import CheckDataCost
+from localcloud.bench.orchestration import DEPLOYMENT_SECONDS, RunCost
+from localcloud.bench.results import NOT_MEASURED, Figure, Goal, Row
+from localcloud.bench.speed import ImportTimes, PackageSizes, Timed
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -1,12 +1,12 @@
 """The alarm side in the embedded AWS: SNS topics and subscriptions, CloudWatch metric
-alarms (see `localcloud.deploy_resources` for the framework)."""
+alarms (see `localcloud.deploy.resources` for the framework)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from localcloud.deploy_resources import AwsApi, Created, ResourceRequest, emulates, tag_list, tagged
+from localcloud.deploy.resources import AwsApi, Created, ResourceRequest, emulates, tag_list, tagged
 
 # --- SNS --------------------------------------------------------------------------------------
 _TOPIC_ATTRIBUTES = {

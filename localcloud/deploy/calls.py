@@ -12,9 +12,9 @@ from typing import Any
 
 import botocore.session
 from botocore.exceptions import ClientError, UnknownRegionError
-from moto.s3.models import s3_backends
 
-from localcloud.deploy_resources import AwsApi, bucket_outputs
+from localcloud.deploy.resources import AwsApi, bucket_outputs
+from localcloud.internals.moto_private import s3_backends
 
 # The accounts that host SageMaker's built-in Linear Learner image, per region, from AWS's
 # "Docker Registry Paths and Example Code" pages

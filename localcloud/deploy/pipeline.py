@@ -1,15 +1,13 @@
 """The pipeline's moving parts in the embedded AWS: Lambda layers, functions and permissions,
 the Step Functions state machine, EventBridge Scheduler groups and schedules, EventBridge
-rules and targets (see `localcloud.deploy_resources` for the framework)."""
+rules and targets (see `localcloud.deploy.resources` for the framework)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from moto.awslambda.models import lambda_backends
-
-from localcloud.deploy_resources import (
+from localcloud.deploy.resources import (
     AwsApi,
     Created,
     ResourceRequest,
@@ -19,6 +17,7 @@ from localcloud.deploy_resources import (
     tag_list,
     tagged,
 )
+from localcloud.internals.moto_private import lambda_backends
 
 DEFAULT_EVENT_BUS = "default"
 
@@ -120,7 +119,7 @@ def _function(api: AwsApi, r: ResourceRequest) -> Created:
         **({"Tags": r.tags()} if r.tags() else {}),
     )
     # moto gap: CreateFunction drops LoggingConfig. Keep it on moto's function, and send the
-    # function's output (what localcloud.lambdas writes) to the configured log group.
+    # function's output (what localcloud.awslambda.runtime writes) to the configured log group.
     function = lambda_backends[api.account][r.region].get_function(name)
     setattr(function, "logging_config", logging)
     function.logs_group_name = logging["LogGroup"]

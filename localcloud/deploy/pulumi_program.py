@@ -15,6 +15,8 @@ prod in one process is fine.
 here; they are replaced by `UNDECRYPTABLE_SECRET` and still marked secret. Secrets in
 recorded inputs stay wrapped as Pulumi sends them (`is_secret_value`); `masked()` replaces
 them with `SECRET_MASK`.
+
+The private parts of the SDK this needs are used through `localcloud.internals.pulumi_sdk`.
 """
 
 from __future__ import annotations
@@ -30,11 +32,6 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 # The stack file is read as the Pulumi CLI reads it; infra owns that (the smoke check uses it).
 from infra.stack_file import (
@@ -44,8 +41,21 @@ from infra.stack_file import (
     StackConfig,
     load_stack_config,
 )
+from localcloud.internals.pulumi_sdk import (
+    MockMonitor,
+    is_secret_value,
+    reset_runtime,
+    root_stack_outputs,
+    run_to_completion,
+)
 
-__all__ = ["REPO_ROOT", "UNDECRYPTABLE_SECRET", "StackConfig", "load_stack_config"]
+__all__ = [
+    "REPO_ROOT",
+    "UNDECRYPTABLE_SECRET",
+    "StackConfig",
+    "is_secret_value",
+    "load_stack_config",
+]
 
 SECRET_MASK = "[secret]"  # noqa: S105 - what replaces a secret, not one
 
@@ -55,10 +65,6 @@ class ProgramFailed(RuntimeError):
 
 
 # --- secrets in recorded values ------------------------------------------------------------
-def is_secret_value(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
-
-
 def masked(value: Any) -> Any:
     """`value` with every secret replaced by SECRET_MASK."""
     if is_secret_value(value):
@@ -264,7 +270,7 @@ def _run(
     logger = logging.Logger(f"pulumi-program-{stack}", level=logging.INFO)
     logger.addHandler(collector)
     try:
-        runtime_settings.reset_options(project=PROJECT, stack=stack, preview=False)
+        reset_runtime(project=PROJECT, stack=stack)
         pulumi.runtime.set_all_config(dict(config.values), sorted(config.secret_keys))
         pulumi.runtime.set_mocks(
             mocks,
@@ -278,14 +284,12 @@ def _run(
 
         async def main() -> None:
             program()
-            root = runtime_settings.get_root_resource()
-            exported = getattr(root, "outputs", {})
-            for name, value in exported.items():
+            for name, value in root_stack_outputs().items():
                 output = pulumi.Output.from_input(value)
                 resolved = await output.future()
                 outputs[name] = SECRET_MASK if await output.is_secret() else resolved
 
-        _sync_await(run_pulumi_func(main))
+        run_to_completion(main)
         return outputs
     finally:
         warnings.extend(collector.messages)

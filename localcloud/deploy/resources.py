@@ -10,8 +10,8 @@ Inputs arrive as Pulumi's mock monitor delivers them: camelCase names, numbers a
 code as `pulumi.FileArchive`, secrets already unwrapped by the caller.
 
 This module holds the framework and the storage, identity, logging and secret resources;
-`localcloud.deploy_pipeline` holds Lambda, Step Functions, EventBridge Scheduler and
-EventBridge rules; `localcloud.deploy_alarms` the alarm topic and alarms. Where moto lacks
+`localcloud.deploy.pipeline` holds Lambda, Step Functions, EventBridge Scheduler and
+EventBridge rules; `localcloud.deploy.alarms` the alarm topic and alarms. Where moto lacks
 part of an API its backend is set directly, marked "moto gap".
 """
 

@@ -1,13 +1,13 @@
 """Deploy the real Pulumi program into the embedded, moto-backed AWS.
 
-`deploy_stack("dev")` runs `infra.program.define_stack` (through `localcloud.pulumi_program`)
-under `MotoMocks`, the real counterpart of the plan's `PlanMocks`: every resource the program
-declares is created in moto, in process, with its configuration (`localcloud.deploy_resources`,
-`localcloud.deploy_pipeline`, `localcloud.deploy_alarms`), and every provider function it calls
-is answered from moto (`localcloud.deploy_calls`). Outputs flow as they would from AWS: the
-ARNs, ids and names the program wires together are moto's, so the state machine's definition
-names functions that exist, the functions run the package infra built with the environment
-infra declared, and the stack outputs point at real resources.
+`deploy_stack("dev")` runs `infra.program.define_stack` (through
+`localcloud.deploy.pulumi_program`) under `MotoMocks`, the real counterpart of the plan's
+`PlanMocks`: every resource the program declares is created in moto, in process, with its
+configuration (`localcloud.deploy.resources`, `.pipeline`, `.alarms`), and every provider
+function it calls is answered from moto (`localcloud.deploy.calls`). Outputs flow as they would
+from AWS: the ARNs, ids and names the program wires together are moto's, so the state machine's
+definition names functions that exist, the functions run the package infra built with the
+environment infra declared, and the stack outputs point at real resources.
 
 The caller activates `moto.mock_aws()` first (MotoMocks refuses to run without it: its boto3
 calls would otherwise reach whatever account the shell holds). Each deployment goes into the
@@ -28,13 +28,13 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
-from moto.core.models import MockAWS
 
-from localcloud import deploy_alarms, deploy_pipeline  # noqa: F401 - they register creators
-from localcloud.deploy_calls import ProviderFunctions
-from localcloud.deploy_resources import EMULATED, AwsApi, ResourceRequest
+from localcloud.deploy import alarms, pipeline  # noqa: F401 - they register creators
+from localcloud.deploy.calls import ProviderFunctions
+from localcloud.deploy.pulumi_program import ProgramFailed, ProgramRun, run_program, unwrap_secrets
+from localcloud.deploy.resources import EMULATED, AwsApi, ResourceRequest
+from localcloud.internals.moto_private import MockAWS
 from localcloud.plan import stack_region
-from localcloud.pulumi_program import ProgramFailed, ProgramRun, run_program, unwrap_secrets
 
 # Resource types knowingly not created in moto, with the reason. Every type the program
 # declares today (dev, prod and the variants of tests/infra) is created: see EMULATED.
@@ -146,7 +146,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         if emulation is None:
             raise UnknownResourceType(
                 f"localcloud.deploy cannot create {args.typ} {args.name!r}: the type is neither "
-                "emulated (localcloud.deploy_resources) nor listed in NOT_EMULATED"
+                "emulated (localcloud.deploy.resources) nor listed in NOT_EMULATED"
             )
         inputs = {k: v for k, v in unwrap_secrets(dict(args.inputs)).items() if v is not None}
         if unsupported := emulation.unsupported(inputs):

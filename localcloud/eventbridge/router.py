@@ -17,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from moto.awslambda.models import lambda_backends
-from moto.events import models as events_models
-from moto.utilities.arns import parse_arn
-
 from localcloud.clock import Clock
+from localcloud.internals.moto_private import (
+    EventsRule,
+    events_backends,
+    lambda_backends,
+    parse_arn,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class EventRouter:
 
     def install(self) -> None:
         router = self
-        rule_class = events_models.Rule
+        rule_class = EventsRule
         original = rule_class.send_to_targets
 
         def send_to_targets(rule: Any, event: dict[str, Any], transform_input: bool = True) -> None:
@@ -96,7 +98,7 @@ class EventRouter:
             "resources": resources,
             "detail": detail,
         }
-        backend = events_models.events_backends[account][region]
+        backend = events_backends[account][region]
         bus = backend.event_buses.get("default")
         if bus is None:
             return

@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from moto.scheduler import models as scheduler_models
 
-from infra.schedule_expressions import next_fire_time
 from localcloud.clock import Clock, Timer
+from localcloud.eventbridge.schedule_times import next_fire_time
+from localcloud.internals.moto_private import EventBridgeSchedulerBackend, scheduler_backends
 
 LOG = logging.getLogger(__name__)
 # Fire times are whole minutes; a microsecond is "strictly before" any of them.
@@ -52,7 +52,7 @@ class LocalScheduler:
         self._uninstall: Callable[[], None] | None = None
 
     def install(self) -> None:
-        backend_class = scheduler_models.EventBridgeSchedulerBackend
+        backend_class = EventBridgeSchedulerBackend
         originals = {
             name: getattr(backend_class, name)
             for name in ("create_schedule", "update_schedule", "delete_schedule")
@@ -89,7 +89,7 @@ class LocalScheduler:
             self._timers.clear()
 
     def _schedules(self) -> list[Any]:
-        backend = scheduler_models.scheduler_backends[self.account][self.region]
+        backend = scheduler_backends[self.account][self.region]
         return [s for group in backend.schedule_groups.values() for s in group.schedules.values()]
 
     def arm(self) -> None:
@@ -136,7 +136,7 @@ class LocalScheduler:
         if schedule.schedule_expression.startswith("at(") and (
             schedule.action_after_completion == "DELETE"
         ):
-            backend = scheduler_models.scheduler_backends[self.account][self.region]
+            backend = scheduler_backends[self.account][self.region]
             backend.delete_schedule(schedule.group_name, schedule.name)  # re-arms
         else:
             self.arm()

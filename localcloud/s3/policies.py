@@ -16,8 +16,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from moto.iam.access_control import IAMPolicy, PermissionResult
-from moto.s3.models import FakeBucket
+from localcloud.internals.moto_private import FakeBucket, IAMPolicy, PermissionResult
 
 # What S3 would know of a request made by boto3 inside this process.
 REQUEST_CONTEXT: Mapping[str, str] = {"aws:SecureTransport": "true"}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from localcloud import sagemaker_linear as linear
-from localcloud.sagemaker_common import S3Store, StoreError
+from localcloud.sagemaker import linear
+from localcloud.sagemaker.common import S3Store, StoreError
 
 
 def default_training_seconds(input_bytes: int) -> float:

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.core.exceptions import ServiceException
-from moto.s3.exceptions import MissingBucket
-from moto.s3.models import s3_backends
-from moto.sagemaker.exceptions import ValidationError
-from moto.utilities.utils import get_partition
-
 from localcloud.clock import Clock
+from localcloud.internals.moto_private import (
+    MissingBucket,
+    SageMakerValidationError,
+    ServiceException,
+    get_partition,
+    s3_backends,
+)
 
 # botocore's pattern for TrainingJobName / EndpointName (max length 63).
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -88,9 +89,9 @@ class S3Store:
 
 
 # --- API errors -------------------------------------------------------------------------------
-def validation_error(message: str) -> ValidationError:
+def validation_error(message: str) -> SageMakerValidationError:
     """SageMaker's ValidationException (HTTP 400)."""
-    return ValidationError(message)
+    return SageMakerValidationError(message)
 
 
 def check_name(value: Any, member: str) -> None:

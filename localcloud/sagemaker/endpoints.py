@@ -24,12 +24,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
-
-from localcloud import sagemaker_hosting as hosting
-from localcloud import sagemaker_linear as linear
 from localcloud.clock import Clock, Timer
-from localcloud.sagemaker_common import (
+from localcloud.internals.moto_private import FakeEndpoint, SageMakerModelBackend
+from localcloud.sagemaker import hosting, linear
+from localcloud.sagemaker.common import (
     ENDPOINT_STATE_CHANGE,
     Emit,
     RuntimeValidationError,

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from moto.sagemaker.models import FakeEndpointConfig, SageMakerModelBackend
-
-from localcloud import sagemaker_linear as linear
-from localcloud.sagemaker_common import ModelError, S3Store, StoreError, validation_error
+from localcloud.internals.moto_private import FakeEndpointConfig, SageMakerModelBackend
+from localcloud.sagemaker import linear
+from localcloud.sagemaker.common import ModelError, S3Store, StoreError, validation_error
 
 
 def health_check_failure(variant: str) -> str:

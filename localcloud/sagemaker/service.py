@@ -7,10 +7,10 @@ patches moto (backend and response classes, so boto3 calls inside `mock_aws` rea
 - CreateTrainingJob starts a job that moves through SageMaker's statuses on the virtual clock
   and, when its time comes, reads the manifest's CSV files from the embedded S3, fits a linear
   regression (Linear Learner's regressor), writes a real model.tar.gz where SageMaker writes it,
-  and reports Linear Learner's metrics (`localcloud.sagemaker_training`);
+  and reports Linear Learner's metrics (`localcloud.sagemaker.training`);
 - CreateEndpoint / UpdateEndpoint / DeleteEndpoint deploy on the clock, with blue/green
   zero-downtime updates and rollbacks, and InvokeEndpoint computes predictions with the model
-  currently serving (`localcloud.sagemaker_endpoints`);
+  currently serving (`localcloud.sagemaker.endpoints`);
 - every status change is published as SageMaker's EventBridge state-change event.
 
 Models, endpoint configurations, tags and list/delete stay moto's. Timestamps moto stamps on
@@ -29,17 +29,19 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from moto.core.responses import ActionResult, EmptyResult
-from moto.sagemaker import models as sagemaker_models
-from moto.sagemaker.models import SageMakerModelBackend
-from moto.sagemaker.responses import SageMakerResponse
-from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
-
 from localcloud.clock import Clock
-from localcloud.eventbridge import EventRouter
-from localcloud.sagemaker_common import SOURCE, StateChange, moto_now
-from localcloud.sagemaker_endpoints import Endpoints, Invocation
-from localcloud.sagemaker_training import DEFAULT_FAILURE, Duration, TrainingJobs
+from localcloud.eventbridge.router import EventRouter
+from localcloud.internals.moto_private import (
+    ActionResult,
+    EmptyResult,
+    SageMakerModelBackend,
+    SageMakerResponse,
+    SageMakerRuntimeResponse,
+    sagemaker_models,
+)
+from localcloud.sagemaker.common import SOURCE, StateChange, moto_now
+from localcloud.sagemaker.endpoints import Endpoints, Invocation
+from localcloud.sagemaker.training import DEFAULT_FAILURE, Duration, TrainingJobs
 
 __all__ = ["Invocation", "LocalSageMaker", "StateChange"]
 

@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from moto.sagemaker.exceptions import ResourceInUseException
-from moto.sagemaker.models import FakeTrainingJob, SageMakerModelBackend
-
-from localcloud import sagemaker_algorithm as algorithm
-from localcloud import sagemaker_linear as linear
 from localcloud.clock import Clock, Timer
-from localcloud.sagemaker_common import (
+from localcloud.internals.moto_private import (
+    FakeTrainingJob,
+    ResourceInUseException,
+    SageMakerModelBackend,
+)
+from localcloud.sagemaker import algorithm, linear
+from localcloud.sagemaker.common import (
     TRAINING_STATE_CHANGE,
     Emit,
     S3Store,

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from localcloud.deploy import DeployFailed
+from localcloud.deploy.stack import DeployFailed
 from localcloud.runtime import ACCOUNT, LocalCloud, ModelStack
-from localcloud.serve import LoopbackServer, ServeError, usage_lines
-from localcloud.session_args import SessionError, parse_start
-from localcloud.session_shell import Session
-from localcloud.session_views import local, schedules, time_zone
+from localcloud.session.args import SessionError, parse_start
+from localcloud.session.serve import LoopbackServer, ServeError, usage_lines
+from localcloud.session.shell import Session
+from localcloud.session.views import local, schedules, time_zone
 
 # moto's interpreter logs every caught task error with a repr of the whole state; the run's
 # history (`show`) says the same in one line.

@@ -15,7 +15,7 @@ import logging
 import os
 from types import TracebackType
 
-from moto.server import ThreadedMotoServer
+from localcloud.internals.moto_private import ThreadedMotoServer
 
 LOOPBACK = "127.0.0.1"
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")

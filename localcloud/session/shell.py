@@ -2,7 +2,7 @@
 
 A `cmd.Cmd` shell: `do_<command>` methods whose docstrings are what `help` prints. Runs are
 watched with `localcloud.watch.ProgressView` while virtual time flows; the views live in
-`localcloud.session_views`, the argument parsing in `localcloud.session_args`.
+`localcloud.session.views`, the argument parsing in `localcloud.session.args`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from localcloud import data
 from localcloud.clock import ClockStalled
 from localcloud.runtime import LocalCloud, ModelStack, Run
-from localcloud.session_args import (
+from localcloud.session.args import (
     SessionError,
     csv_files,
     format_duration,
@@ -29,7 +29,7 @@ from localcloud.session_args import (
     parse_rows,
     words,
 )
-from localcloud.session_views import (
+from localcloud.session.views import (
     endpoint_lines,
     label,
     local,

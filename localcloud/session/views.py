@@ -14,10 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from functions import contract
-from infra.schedule_expressions import next_fire_time
+from localcloud.eventbridge.schedule_times import next_fire_time
 from localcloud.runtime import LocalCloud, ModelStack, Run
-from localcloud.session_args import format_duration
-from localcloud.slack import Message
+from localcloud.session.args import format_duration
+from localcloud.slack.api import Message
 from localcloud.watch import ProgressView, summarize
 
 Write = Callable[[str], None]

@@ -5,7 +5,8 @@ moto's interpreter (derived from LocalStack's) waits with `threading.Event.wait(
 swap those names, in the interpreter's own modules only, for clock-aware equivalents: its
 threads become actors of `localcloud.clock.Clock`, its waits become virtual waits, and its
 timestamps (history events, `$$.Execution.StartTime`, `$$.State.EnteredTime`) read the
-virtual clock. Nothing outside moto's stepfunctions parser is touched.
+virtual clock. Nothing outside moto's stepfunctions parser is touched (which of its modules
+are is listed in `localcloud.internals.moto_private`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import copy
 import datetime as real_datetime
 import functools
-import importlib
 import threading
 import time as real_time
 import types
@@ -21,50 +21,22 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import moto.stepfunctions.models as sfn_models
 from botocore.exceptions import ClientError
-from moto.stepfunctions.parser.asl.component.common.path import result_path
-from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
-    lambda_eval_utils,
-    state_task_lambda,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
-    state_task_service_lambda,
-)
-from moto.stepfunctions.parser.asl.utils import json_path
-from moto.stepfunctions.parser.backend import execution_worker
-from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from localcloud.clock import ActorThread, Clock, VirtualEvent
-
-_PARSER = "moto.stepfunctions.parser."
-# Modules whose `threading` / `Thread` / `Event` names are swapped.
-_THREADING_MODULES = (
-    "asl.component.program.program",
-    "asl.component.state.exec.execute_state",
-    "asl.component.state.exec.state_task.service.state_task_service_callback",
-    "asl.component.state.exec.state_parallel.branch_worker",
-    "asl.component.state.exec.state_parallel.branches_decl",
-    "asl.component.state.exec.state_map.iteration.inline_iteration_component",
-    "asl.component.state.exec.state_map.iteration.job",
-    "asl.eval.count_down_latch",
-    "asl.eval.environment",
-    "asl.eval.callback.callback",
-    "backend.execution_worker",
-)
-# Modules whose `time` is swapped (sleeps and elapsed-time arithmetic).
-_TIME_MODULES = (
-    "asl.component.common.retry.retrier_decl",
-    "asl.component.state.wait.wait_function.wait_function",
-    "asl.component.state.exec.state_task.service.state_task_service_callback",
-)
-# Modules that only call `datetime.datetime.now(...)`: their `datetime` is swapped.
-_DATETIME_MODULES = (
-    "models",
-    "asl.component.state.state",
-    "asl.eval.event.event_manager",
-    "backend.execution",
-    "backend.execution_worker",
+from localcloud.internals.moto_private import (
+    INTERPRETER_DATETIME_MODULES,
+    INTERPRETER_THREADING_MODULES,
+    INTERPRETER_TIME_MODULES,
+    StepFunctionsParserBackend,
+    execution_worker,
+    interpreter_module,
+    json_path,
+    lambda_eval_utils,
+    result_path,
+    state_task_lambda,
+    state_task_service_lambda,
+    stepfunctions_models,
 )
 
 
@@ -211,7 +183,7 @@ def install_virtual_time(clock: Clock) -> Callable[[], None]:
     saved: list[tuple[types.ModuleType, str, object]] = []
 
     def swap(module_name: str, attribute: str, value: object) -> None:
-        module = importlib.import_module(_PARSER + module_name)
+        module = interpreter_module(module_name)
         if hasattr(module, attribute):
             saved.append((module, attribute, getattr(module, attribute)))
             setattr(module, attribute, value)
@@ -219,20 +191,20 @@ def install_virtual_time(clock: Clock) -> Callable[[], None]:
     VirtualEvent.clock = clock
     ActorThread.clock = clock
     threading_shim = _threading_shim()
-    for name in _THREADING_MODULES:
+    for name in INTERPRETER_THREADING_MODULES:
         swap(name, "threading", threading_shim)
         swap(name, "Thread", ActorThread)
         swap(name, "Event", VirtualEvent)
     time_shim = _time_shim(clock)
-    for name in _TIME_MODULES:
+    for name in INTERPRETER_TIME_MODULES:
         swap(name, "time", time_shim)
     datetime_shim = _datetime_shim(clock)
-    for name in _DATETIME_MODULES:
+    for name in INTERPRETER_DATETIME_MODULES:
         swap(name, "datetime", datetime_shim)
 
     # moto's core stamps executions (start/stop dates) through this helper.
-    saved.append((sfn_models, "utcnow", sfn_models.utcnow))
-    sfn_models.utcnow = lambda: clock.utcnow().replace(tzinfo=None)
+    saved.append((stepfunctions_models, "utcnow", stepfunctions_models.utcnow))
+    stepfunctions_models.utcnow = lambda: clock.utcnow().replace(tzinfo=None)
 
     def uninstall() -> None:
         for module, attribute, original in reversed(saved):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud.runtime import LocalCloud, Run
-from localcloud.slack import Message
+from localcloud.slack.api import Message
 
 # moto's history event types that carry a state's failed Lambda call (direct or SDK task).
 _TASK_FAILED = ("LambdaFunctionFailed", "TaskFailed")

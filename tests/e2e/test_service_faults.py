@@ -18,7 +18,7 @@ import pytest
 
 from functions import catalog
 from functions import contract as c
-from localcloud import slack
+from localcloud.slack import api as slack
 from tests.e2e.conftest import Lab
 from tests.e2e.runs import states_so_far
 from workflow import pipeline as p

@@ -7,9 +7,8 @@ import types
 from typing import Any
 
 import pytest
-
+from localcloud.deploy.pulumi_program import ProgramRun, run_program
 from localcloud.plan import PlanMocks, plan_entries, stack_region
-from localcloud.pulumi_program import ProgramRun, run_program
 
 STACKS = ("dev", "prod")
 # Stands in for a real Slack token; it may appear only inside secret-wrapped values.

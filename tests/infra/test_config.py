@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi
 import pytest
-
 from infra.config import (
     DEFAULT_HYPERPARAMETERS,
     ConfigError,
@@ -15,7 +14,7 @@ from infra.config import (
     parse_settings,
     pipeline_options,
 )
-from localcloud.pulumi_program import load_stack_config
+from localcloud.deploy.pulumi_program import load_stack_config
 from workflow.options import PipelineOptions
 
 pytestmark = pytest.mark.unit

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from statelint.linter import Linter
-
 from functions import catalog
 from infra.config import parse_settings, pipeline_options
 from infra.definition import DefinitionError, render_definition
+from localcloud.deploy.pulumi_program import REPO_ROOT, ProgramRun, load_stack_config
 from localcloud.plan import plan_entries
-from localcloud.pulumi_program import REPO_ROOT, ProgramRun, load_stack_config
+from statelint.linter import Linter
 
 pytestmark = pytest.mark.unit
 

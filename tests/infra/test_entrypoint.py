@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 import pytest
-
-from localcloud.pulumi_program import REPO_ROOT
+from localcloud.deploy.pulumi_program import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -19,7 +18,7 @@ import json, runpy, sys
 from pathlib import Path
 sys.path.append(sys.argv[1])
 from localcloud.plan import PlanMocks
-from localcloud.pulumi_program import run_program
+from localcloud.deploy.pulumi_program import run_program
 
 seen = {}
 def program():

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pulumi
 import pytest
-
 from functions import catalog
 from infra.archives import (
     FIXED_TIMESTAMP,
@@ -18,7 +17,7 @@ from infra.archives import (
     function_package_entries,
     zip_bytes,
 )
-from localcloud.pulumi_program import ProgramRun
+from localcloud.deploy.pulumi_program import ProgramRun
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from functions import catalog
 from functions.naming import name_stem
 from infra.arns import Arns, parse_ecr_image, partition_of

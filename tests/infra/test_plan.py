@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-
 from localcloud import plan
-from localcloud.pulumi_program import (
+from localcloud.deploy.pulumi_program import (
     SECRET_MASK,
     UNDECRYPTABLE_SECRET,
     ProgramFailed,
     ProgramRun,
     load_stack_config,
 )
+
 from tests.infra.conftest import TEST_TOKEN, run_stack
 
 pytestmark = pytest.mark.unit

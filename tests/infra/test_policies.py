@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-
 from infra.arns import Arns
 from infra.naming import ModelNames
 from infra.policies import (
@@ -18,7 +17,8 @@ from infra.policies import (
     scheduler_policy,
     state_machine_policy,
 )
-from localcloud.pulumi_program import ProgramRun
+from localcloud.deploy.pulumi_program import ProgramRun
+
 from tests.infra.conftest import load_parliament
 
 pytestmark = pytest.mark.unit

@@ -7,9 +7,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-
 from functions import catalog
-from localcloud.pulumi_program import ProgramRun, RecordedResource
+from localcloud.deploy.pulumi_program import ProgramRun, RecordedResource
 
 pytestmark = pytest.mark.unit
 

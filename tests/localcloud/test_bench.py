@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.bench_check_data import CheckDataCost, measure_check_data
-from localcloud.bench_orchestration import (
+from localcloud.bench.check_data import CheckDataCost, measure_check_data
+from localcloud.bench.orchestration import (
     BASELINE,
     OrchestrationBench,
     RunCost,
     orchestration_bench,
 )
-from localcloud.bench_report import (
+from localcloud.bench.report import (
     DAY,
     HOUR,
     Orchestration,
@@ -29,8 +29,8 @@ from localcloud.bench_report import (
     orchestration_rows,
     speed_rows,
 )
-from localcloud.bench_results import NOT_MEASURED, ROW_KEYS, Goal, Row, write_json
-from localcloud.bench_speed import ImportTimes, package_sizes
+from localcloud.bench.results import NOT_MEASURED, ROW_KEYS, Goal, Row, write_json
+from localcloud.bench.speed import ImportTimes, package_sizes
 
 _cache: dict[tuple[str, float], RunCost] = {}
 

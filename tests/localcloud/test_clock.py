@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import ActorThread, Clock, ClockStalled, as_actor
-from localcloud.lambdas import LambdaRuntime
-from localcloud.stepfunctions import install_lambda_error_names, install_virtual_time
+from localcloud.stepfunctions.interpreter import install_lambda_error_names, install_virtual_time
 
 pytestmark = pytest.mark.unit
 

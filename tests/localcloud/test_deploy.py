@@ -27,8 +27,16 @@ from moto.s3.models import s3_backends
 from functions import catalog
 from infra import events
 from infra.naming import ModelNames
-from localcloud import deploy
-from localcloud.deploy import (
+from localcloud.awslambda.runtime import LambdaRuntime
+from localcloud.deploy import stack as deploy
+from localcloud.deploy.calls import CallFailed
+from localcloud.deploy.pulumi_program import (
+    ProgramFailed,
+    RecordedResource,
+    run_program,
+    unwrap_secrets,
+)
+from localcloud.deploy.stack import (
     DeployedResource,
     DeployFailed,
     Deployment,
@@ -36,15 +44,7 @@ from localcloud.deploy import (
     NotInMoto,
     deploy_stack,
 )
-from localcloud.deploy_calls import CallFailed
-from localcloud.lambdas import LambdaRuntime
 from localcloud.plan import PlanMocks, plan_entries
-from localcloud.pulumi_program import (
-    ProgramFailed,
-    RecordedResource,
-    run_program,
-    unwrap_secrets,
-)
 from tests.infra.conftest import EXISTING_SECRET_ARN, VARIANT_OVERRIDES
 
 pytestmark = pytest.mark.unit

@@ -14,10 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from localcloud import sagemaker_linear as linear
 from localcloud.clock import Clock
-from localcloud.eventbridge import EventRouter
-from localcloud.sagemaker import LocalSageMaker
+from localcloud.eventbridge.router import EventRouter
+from localcloud.sagemaker import linear
+from localcloud.sagemaker.service import LocalSageMaker
 
 pytestmark = pytest.mark.unit
 

@@ -17,11 +17,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.sagemaker.responses import SageMakerResponse
 
-from localcloud import sagemaker_linear as linear
+from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
-from localcloud.eventbridge import EventRouter
-from localcloud.lambdas import LambdaRuntime
-from localcloud.sagemaker import LocalSageMaker
+from localcloud.eventbridge.router import EventRouter
+from localcloud.sagemaker import linear
+from localcloud.sagemaker.service import LocalSageMaker
 
 pytestmark = pytest.mark.unit
 

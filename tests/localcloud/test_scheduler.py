@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from localcloud.clock import Clock
-from localcloud.scheduler import LocalScheduler
+from localcloud.eventbridge.scheduler import LocalScheduler
 
 pytestmark = pytest.mark.unit
 

@@ -24,9 +24,10 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud import data, session
-from localcloud.serve import LoopbackServer, ServeError
-from localcloud.session_args import SessionError, parse_duration
+from localcloud import data
+from localcloud.session import cli as session
+from localcloud.session.args import SessionError, parse_duration
+from localcloud.session.serve import LoopbackServer, ServeError
 from workflow import pipeline
 
 pytestmark = pytest.mark.e2e

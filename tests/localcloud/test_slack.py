@@ -11,7 +11,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from localcloud.slack import LocalSlack, delay, token_hash
+from localcloud.slack.api import LocalSlack, delay, token_hash
 
 pytestmark = pytest.mark.unit
 

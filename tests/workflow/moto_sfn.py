@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from localcloud.stepfunctions import install_interpreter_caches
+from localcloud.stepfunctions.interpreter import install_interpreter_caches
 
 ROLE = "arn:aws:iam::123456789012:role/differential"
 # Which Succeed state an execution entered: get_execution_history would say, but moto

@@ -20,9 +20,9 @@ from moto import mock_aws
 
 from functions import catalog
 from functions import contract as c
+from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
-from localcloud.lambdas import LambdaRuntime
-from localcloud.stepfunctions import (
+from localcloud.stepfunctions.interpreter import (
     install_interpreter_caches,
     install_lambda_error_names,
     install_virtual_time,

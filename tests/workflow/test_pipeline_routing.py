@@ -135,11 +135,11 @@ def test_correctness_routing_equals_the_documented_table(state, stage, status, s
     assert MACHINE.route(state, doc) == expected_route(state, stage, status, serving, count)
 
 
-# The routing decided for each SageMaker status, written out by hand from SPEC.md and the
-# README's design notes: an oracle that does not share the contract's status lists with the
-# rules it checks. NotifySlackBranch's target; CheckStatusBranch sends every status that is not
-# a wait to NotifySlack. A status botocore lists that is missing here fails the test below, so
-# a new status gets a deliberate decision.
+# The routing decided for each SageMaker status, written out by hand from SageMaker's documented
+# statuses and the README's design notes: an oracle that does not share the contract's status
+# lists with the rules it checks. NotifySlackBranch's target; CheckStatusBranch sends every
+# status that is not a wait to NotifySlack. A status botocore lists that is missing here fails
+# the test below, so a new status gets a deliberate decision.
 WAIT = p.CHECK_STATUS_WAIT
 DECIDED_ROUTES = {
     ("training", "InProgress"): WAIT,
@@ -217,7 +217,7 @@ def test_failure_branch_fails_the_stage_that_failed(stage):
 
 def test_the_original_routing_fails_where_ours_does_not():
     """The baseline (the sample's topology) crashes on statuses the sample never named."""
-    from workflow.baseline import build_baseline
+    from localcloud.bench.baseline import build_baseline
 
     baseline = build_baseline()
     crashes = []

@@ -1,0 +1,1 @@
+"""Lambda: the functions moto holds, run in this process (`runtime`)."""

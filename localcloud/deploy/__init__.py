@@ -1,0 +1,7 @@
+"""The real Pulumi program deployed into the embedded, moto-backed AWS.
+
+`stack.deploy_stack` runs the program (`pulumi_program`) under `stack.MotoMocks`; each
+resource type becomes AWS API calls in `resources` (framework, storage, identity, logs,
+secrets), `pipeline` (Lambda, Step Functions, Scheduler, EventBridge) and `alarms` (SNS,
+CloudWatch alarms); provider functions are answered in `calls`.
+"""
