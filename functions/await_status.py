@@ -3,7 +3,7 @@
 Event: `{taskToken, stage, name, execution: {name}}`. Stores the token at
 `s3://<bucket>/<callback prefix><stage>/<name>.json` (`{taskToken, stage, name,
 execution, registeredAt}`) for on_sagemaker_event, then describes the resource once:
-if it is already terminal (`contract.is_terminal`), SageMaker's event may have fired
+if it is already terminal (`contract.status.is_terminal`), SageMaker's event may have fired
 before the token was stored, so this function answers the token itself with
 `{"reason": "already-terminal", "status": <status>}` and deletes the object.
 Returns `{registered: <s3 uri>, terminal: bool}` (Step Functions waits for the token,
@@ -18,12 +18,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from functions import callbacks, clients, contract
-from functions.errors import InputValidationError
+from contract.errors import InputValidationError
+from contract.lambdas import AWAIT_STATUS, CallbackSettings
+from contract.status import STAGES, is_terminal
+from functions import callbacks, clients
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
 from functions.payload import field, iso_utc, shown
 from functions.sagemaker_status import current_status
-from functions.settings import CallbackSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -44,9 +46,9 @@ def await_status(
     now: datetime,
     log: StructuredLogger,
 ) -> dict[str, Any]:
-    if stage not in contract.STAGES:
+    if stage not in STAGES:
         raise InputValidationError(
-            f"event field stage must be one of {', '.join(contract.STAGES)}, got {shown(stage)}"
+            f"event field stage must be one of {', '.join(STAGES)}, got {shown(stage)}"
         )
     key = callbacks.token_key(settings.callback_prefix, stage, name)
     record = {
@@ -58,7 +60,7 @@ def await_status(
     }
     uri = callbacks.register(s3, settings.bucket, key, record)
     status = current_status(sagemaker, stage, name)
-    terminal = contract.is_terminal(stage, status)
+    terminal = is_terminal(stage, status)
     if terminal:
         stale = callbacks.answer(sfn, token, {"reason": "already-terminal", "status": status})
         callbacks.forget(s3, settings.bucket, key)
@@ -80,25 +82,22 @@ def await_status(
     return {"registered": uri, "terminal": terminal}
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = CallbackSettings.from_env()
-LOG = StructuredLogger("await_status", SETTINGS.common.log_level)
-S3 = clients.s3()
-SAGEMAKER = clients.sagemaker()
-SFN = clients.stepfunctions()
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(AWAIT_STATUS)
+S3, SAGEMAKER, SFN = clients.s3(), clients.sagemaker(), clients.stepfunctions()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        return await_status(
-            SETTINGS,
-            S3,
-            SAGEMAKER,
-            SFN,
-            token=field(event, "taskToken", str),
-            stage=field(event, "stage", str),
-            name=field(event, "name", str),
-            execution=field(event, "execution", dict),
-            now=datetime.now(UTC),
-            log=LOG,
-        )
+    return await_status(
+        SETTINGS,
+        S3,
+        SAGEMAKER,
+        SFN,
+        token=field(event, "taskToken", str),
+        stage=field(event, "stage", str),
+        name=field(event, "name", str),
+        execution=field(event, "execution", dict),
+        now=datetime.now(UTC),
+        log=LOG,
+    )

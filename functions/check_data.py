@@ -42,14 +42,29 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions import clients, contract
+from contract.document import (
+    DATA_DECISION,
+    DATA_IGNORED_COUNT,
+    DATA_NEWEST_DATE,
+    DECISION_NO_NEW_DATA,
+    DECISION_RUN_IN_PROGRESS,
+    DECISION_TRAIN,
+    INPUT_FIELDS,
+    INPUT_FORCE,
+    INPUT_SCHEDULED_TIME,
+    INPUT_TRIGGER,
+    TRIGGER_MANUAL,
+    TRIGGERS,
+)
+from contract.errors import InputValidationError, ManifestWriteError
+from contract.lambdas import CHECK_DATA, CheckDataSettings
+from functions import clients
+from functions.cold_start import cold_start
 from functions.csv_validation import validate_object
 from functions.data_files import MAX_IGNORED_SHOWN, DataFile, WindowListing, list_window
-from functions.errors import InputValidationError, ManifestWriteError
 from functions.logs import StructuredLogger
 from functions.markers import read_marker
 from functions.payload import field, iso_utc, parse_timestamp, shown
-from functions.settings import CheckDataSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -75,27 +90,27 @@ class Execution:
 def parse_input(raw: Any) -> RunInput:
     if not isinstance(raw, dict):
         raise InputValidationError(f"the execution input must be a JSON object, got {shown(raw)}")
-    unknown = sorted(set(raw) - set(contract.INPUT_FIELDS))
+    unknown = sorted(set(raw) - set(INPUT_FIELDS))
     if unknown:
         raise InputValidationError(
             f"unknown execution input field {unknown[0]!r} (value {shown(raw[unknown[0]])}); "
-            f"allowed: {', '.join(contract.INPUT_FIELDS)}"
+            f"allowed: {', '.join(INPUT_FIELDS)}"
         )
-    force = raw.get(contract.INPUT_FORCE, False)
+    force = raw.get(INPUT_FORCE, False)
     if not isinstance(force, bool):
         raise InputValidationError(
             f"execution input field force must be true or false, got {shown(force)}"
         )
-    scheduled = raw.get(contract.INPUT_SCHEDULED_TIME)
+    scheduled = raw.get(INPUT_SCHEDULED_TIME)
     scheduled_time = (
         None
         if scheduled is None
         else parse_timestamp(scheduled, "execution input field scheduledTime")
     )
-    trigger = raw.get(contract.INPUT_TRIGGER, contract.TRIGGER_MANUAL)
-    if trigger not in contract.TRIGGERS:
+    trigger = raw.get(INPUT_TRIGGER, TRIGGER_MANUAL)
+    if trigger not in TRIGGERS:
         raise InputValidationError(
-            f"execution input field trigger must be one of {', '.join(contract.TRIGGERS)}, "
+            f"execution input field trigger must be one of {', '.join(TRIGGERS)}, "
             f"got {shown(trigger)}"
         )
     return RunInput(force, scheduled_time, trigger)
@@ -148,20 +163,20 @@ def check_data(
     run_time = run_input.scheduled_time or execution.start_time
     run_date = run_time.astimezone(settings.time_zone).date()
     result: dict[str, Any] = {
-        contract.DATA_DECISION: None,
+        DATA_DECISION: None,
         "runTime": iso_utc(run_time),
         "runDate": run_date.isoformat(),
         "force": run_input.force,
         "trigger": run_input.trigger,
         "markerBefore": None,
-        contract.DATA_NEWEST_DATE: None,
+        DATA_NEWEST_DATE: None,
         "windowStart": None,
         "windowEnd": None,
         "fileCount": 0,
         "newFileCount": 0,
         "manifestUri": None,
         "ignored": [],
-        contract.DATA_IGNORED_COUNT: 0,
+        DATA_IGNORED_COUNT: 0,
     }
 
     blocking = earlier_running_execution(sfn, execution)
@@ -169,7 +184,7 @@ def check_data(
         log.info("another run is in progress; this one stops", runningExecution=blocking)
         return {
             **result,
-            contract.DATA_DECISION: contract.DECISION_RUN_IN_PROGRESS,
+            DATA_DECISION: DECISION_RUN_IN_PROGRESS,
             "runningExecution": blocking,
         }
 
@@ -182,13 +197,13 @@ def check_data(
     if listing.ignored:
         log.warning(
             "objects under the data prefix ignored",
-            ignoredCount=result[contract.DATA_IGNORED_COUNT],
+            ignoredCount=result[DATA_IGNORED_COUNT],
             ignored=result["ignored"],
         )
 
     if not new_files and not (run_input.force and listing.files):
         log.info("no new data", **_log_fields(result))
-        return {**result, contract.DATA_DECISION: contract.DECISION_NO_NEW_DATA}
+        return {**result, DATA_DECISION: DECISION_NO_NEW_DATA}
 
     to_validate = listing.files if (run_input.force or marker is None) else new_files
     for data_file in to_validate:
@@ -211,7 +226,7 @@ def check_data(
             "policy and the function's role, then start the pipeline again."
         ) from error
     result["manifestUri"] = f"s3://{settings.bucket}/{manifest_key}"
-    result[contract.DATA_DECISION] = contract.DECISION_TRAIN
+    result[DATA_DECISION] = DECISION_TRAIN
     log.info("manifest written", validatedFiles=len(to_validate), **_log_fields(result))
     return result
 
@@ -221,13 +236,13 @@ def _summary(
 ) -> dict[str, Any]:
     return {
         "markerBefore": marker.isoformat() if marker else None,
-        contract.DATA_NEWEST_DATE: listing.files[-1].day.isoformat() if listing.files else None,
+        DATA_NEWEST_DATE: listing.files[-1].day.isoformat() if listing.files else None,
         "windowStart": listing.start.isoformat(),
         "windowEnd": listing.end.isoformat(),
         "fileCount": len(listing.files),
         "newFileCount": len(new_files),
         "ignored": [i.as_dict() for i in listing.ignored[:MAX_IGNORED_SHOWN]],
-        contract.DATA_IGNORED_COUNT: len(listing.ignored),
+        DATA_IGNORED_COUNT: len(listing.ignored),
     }
 
 
@@ -235,24 +250,21 @@ def _log_fields(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k != "ignored"}
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = CheckDataSettings.from_env()
-LOG = StructuredLogger("check_data", SETTINGS.common.log_level)
-S3 = clients.s3()
-SSM = clients.ssm()
-SFN = clients.stepfunctions()
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(CHECK_DATA)
+S3, SSM, SFN = clients.s3(), clients.ssm(), clients.stepfunctions()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        run_input = parse_input(field(event, "input", object))
-        execution = parse_execution(event)
-        return check_data(
-            settings=SETTINGS,
-            s3=S3,
-            ssm=SSM,
-            sfn=SFN,
-            run_input=run_input,
-            execution=execution,
-            log=LOG,
-        )
+    run_input = parse_input(field(event, "input", object))
+    execution = parse_execution(event)
+    return check_data(
+        settings=SETTINGS,
+        s3=S3,
+        ssm=SSM,
+        sfn=SFN,
+        run_input=run_input,
+        execution=execution,
+        log=LOG,
+    )

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from functions.errors import DataValidationError
+from contract.errors import DataValidationError
 from functions.payload import shown
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from functions.errors import DataValidationError
+from contract.errors import DataValidationError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

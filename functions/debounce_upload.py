@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions import clients, contract
+from contract.document import INPUT_SCHEDULED_TIME, INPUT_TRIGGER, TRIGGER_UPLOAD
+from contract.lambdas import DEBOUNCE_UPLOAD, DebounceUploadSettings
+from functions import clients
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
 from functions.payload import field, parse_timestamp
-from functions.settings import DebounceUploadSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
@@ -34,8 +36,8 @@ _DATA_FILE = re.compile(r"(?:.*/)?(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})\.csv")
 _AT = re.compile(r"at\((?P<local>[0-9T:-]{19})\)")
 RUN_INPUT = json.dumps(
     {
-        contract.INPUT_TRIGGER: contract.TRIGGER_UPLOAD,
-        contract.INPUT_SCHEDULED_TIME: "<aws.scheduler.scheduled-time>",
+        INPUT_TRIGGER: TRIGGER_UPLOAD,
+        INPUT_SCHEDULED_TIME: "<aws.scheduler.scheduled-time>",
     }
 )
 
@@ -126,22 +128,21 @@ def push_back_schedule(
     }
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = DebounceUploadSettings.from_env()
-LOG = StructuredLogger("debounce_upload", SETTINGS.common.log_level)
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(DEBOUNCE_UPLOAD)
 SCHEDULER = clients.scheduler()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        key = field(event, "detail.object.key", str)
-        if not is_data_file(key):
-            LOG.info("not a data file (YYYY-MM-DD.csv); ignored", key=key)
-            return {"schedule": SETTINGS.schedule_name, "changed": False, "ignored": key}
-        event_time = parse_timestamp(field(event, "time", str), "event field time")
-        LOG.info(
-            "data file uploaded",
-            key=key,
-            bucket=event.get("detail", {}).get("bucket", {}).get("name"),
-        )
-        return push_back_schedule(SETTINGS, SCHEDULER, event_time, LOG)
+    key = field(event, "detail.object.key", str)
+    if not is_data_file(key):
+        LOG.info("not a data file (YYYY-MM-DD.csv); ignored", key=key)
+        return {"schedule": SETTINGS.schedule_name, "changed": False, "ignored": key}
+    event_time = parse_timestamp(field(event, "time", str), "event field time")
+    LOG.info(
+        "data file uploaded",
+        key=key,
+        bucket=event.get("detail", {}).get("bucket", {}).get("name"),
+    )
+    return push_back_schedule(SETTINGS, SCHEDULER, event_time, LOG)

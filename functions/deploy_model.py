@@ -23,32 +23,36 @@ poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions import clients, contract
-from functions.errors import EndpointNotUpdatableError
+from contract.document import STATUS_POLL, STATUS_SERVING, STATUS_STAGE, STATUS_STATUS
+from contract.errors import EndpointNotUpdatableError
+from contract.lambdas import DEPLOY_MODEL, DeployModelSettings
+from contract.status import ENDPOINT_SUCCEEDED, ENDPOINT_WAITING, STAGE_DEPLOYMENT
+from functions import clients
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
 from functions.naming import (
+    Run,
     is_run_resource_of,
     name_stem,
-    run_resource_name,
     sagemaker_console_url,
 )
-from functions.payload import field, parse_date
+from functions.payload import field
 from functions.polling import Polling
 from functions.sagemaker_status import deployment_fields
-from functions.settings import DeployModelSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
-    from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef, TagTypeDef
+    from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef
 
 VARIANT_NAME = "AllTraffic"
 # An endpoint takes a new config only when it is serving and not already changing.
-UPDATABLE = contract.ENDPOINT_SUCCEEDED
+UPDATABLE = ENDPOINT_SUCCEEDED
 
 
 def _code(error: ClientError) -> str:
@@ -69,12 +73,25 @@ def _already_exists(error: ClientError) -> bool:
     )
 
 
-def _tags(settings: DeployModelSettings, execution_name: str) -> list[TagTypeDef]:
-    return [
-        {"Key": "model", "Value": settings.common.model_name},
-        {"Key": "run", "Value": execution_name},
-        {"Key": "stack", "Value": settings.common.stack_name},
-    ]
+def _create_unless_exists(describe: Callable[[], object], create: Callable[[], object]) -> bool:
+    """Runs `create` unless `describe` finds the resource; True when created now.
+
+    A resource with this run's name is the run's own (a retry): it is kept as it is, also
+    when a concurrent retry created it between the two calls.
+    """
+    try:
+        describe()
+        return False
+    except ClientError as error:
+        if not _not_found(error):
+            raise
+    try:
+        create()
+    except ClientError as error:
+        if not _already_exists(error):
+            raise
+        return False
+    return True
 
 
 def ensure_model(
@@ -82,61 +99,37 @@ def ensure_model(
     settings: DeployModelSettings,
     name: str,
     artifact_uri: str,
-    execution_name: str,
+    run: Run,
 ) -> bool:
     """Creates the run's Model unless it exists; True when created now."""
-    try:
-        sagemaker.describe_model(ModelName=name)
-        return False
-    except ClientError as error:
-        if not _not_found(error):
-            raise
-    try:
-        sagemaker.create_model(
+    return _create_unless_exists(
+        lambda: sagemaker.describe_model(ModelName=name),
+        lambda: sagemaker.create_model(
             ModelName=name,
             PrimaryContainer={"Image": settings.inference_image, "ModelDataUrl": artifact_uri},
             ExecutionRoleArn=settings.role_arn,
-            Tags=_tags(settings, execution_name),
-        )
-    except ClientError as error:
-        if not _already_exists(error):
-            raise
-        return False
-    return True
+            Tags=run.tags(settings),
+        ),
+    )
 
 
 def ensure_endpoint_config(
-    sagemaker: SageMakerClient,
-    settings: DeployModelSettings,
-    name: str,
-    model_name: str,
-    execution_name: str,
+    sagemaker: SageMakerClient, settings: DeployModelSettings, name: str, run: Run
 ) -> bool:
-    """Creates the run's EndpointConfig unless it exists; True when created now."""
-    try:
-        sagemaker.describe_endpoint_config(EndpointConfigName=name)
-        return False
-    except ClientError as error:
-        if not _not_found(error):
-            raise
+    """Creates the run's EndpointConfig (one variant: the run's Model) unless it exists."""
     variant: ProductionVariantTypeDef = {
         "VariantName": VARIANT_NAME,
-        "ModelName": model_name,
+        "ModelName": name,
         "InstanceType": settings.instance_type,  # type: ignore[typeddict-item]
         "InitialInstanceCount": settings.instance_count,
         "InitialVariantWeight": 1.0,
     }
-    try:
-        sagemaker.create_endpoint_config(
-            EndpointConfigName=name,
-            ProductionVariants=[variant],
-            Tags=_tags(settings, execution_name),
-        )
-    except ClientError as error:
-        if not _already_exists(error):
-            raise
-        return False
-    return True
+    return _create_unless_exists(
+        lambda: sagemaker.describe_endpoint_config(EndpointConfigName=name),
+        lambda: sagemaker.create_endpoint_config(
+            EndpointConfigName=name, ProductionVariants=[variant], Tags=run.tags(settings)
+        ),
+    )
 
 
 def describe_endpoint(sagemaker: SageMakerClient, name: str) -> dict[str, Any] | None:
@@ -153,15 +146,15 @@ def deploy_model(
     settings: DeployModelSettings,
     sagemaker: SageMakerClient,
     artifact_uri: str,
-    run_date: date,
-    execution_name: str,
+    run: Run,
     polling: Polling,
     log: StructuredLogger,
 ) -> dict[str, Any]:
-    name = run_resource_name(settings.common.model_name, execution_name, run_date)
     endpoint_name = settings.endpoint_name
-    ensure_model(sagemaker, settings, name, artifact_uri, execution_name)
-    ensure_endpoint_config(sagemaker, settings, name, name, execution_name)
+    # The Model and the EndpointConfig share the run's name (the training job's, too).
+    name = run.resource_name(settings.model_name)
+    ensure_model(sagemaker, settings, name, artifact_uri, run)
+    ensure_endpoint_config(sagemaker, settings, name, run)
 
     endpoint = describe_endpoint(sagemaker, endpoint_name) or {}
     current = endpoint.get("EndpointConfigName")
@@ -172,7 +165,7 @@ def deploy_model(
         sagemaker.create_endpoint(
             EndpointName=endpoint_name,
             EndpointConfigName=name,
-            Tags=_tags(settings, execution_name),
+            Tags=run.tags(settings),
         )
         status, message = "Creating", f"Creating endpoint {endpoint_name} with {name}"
         log.info("endpoint creation started", endpointName=endpoint_name, endpointConfigName=name)
@@ -196,15 +189,15 @@ def deploy_model(
     protected = {n for n in (name, current, pending) if n}
     cleanup = clean_up_old_versions(sagemaker, settings, name, protected, log)
     return {
-        contract.STATUS_STAGE: contract.STAGE_DEPLOYMENT,
-        contract.STATUS_STATUS: status,
+        STATUS_STAGE: STAGE_DEPLOYMENT,
+        STATUS_STATUS: status,
         "name": endpoint_name,
         "endpointName": endpoint_name,
         "modelName": name,
         "endpointConfigName": name,
         "previousEndpointConfigName": previous,
-        contract.STATUS_SERVING: serving,
-        contract.STATUS_POLL: polling.first(),
+        STATUS_SERVING: serving,
+        STATUS_POLL: polling.first(),
         "message": message,
         "consoleUrl": sagemaker_console_url(sagemaker.meta.region_name, "endpoints", endpoint_name),
         "cleanup": cleanup,
@@ -231,7 +224,7 @@ def _refusal(endpoint_name: str, endpoint: dict[str, Any], ours: str, pending: s
     status = endpoint["EndpointStatus"]
     current = endpoint.get("EndpointConfigName")
     reason = f" ({endpoint['FailureReason']})" if endpoint.get("FailureReason") else ""
-    if status in contract.ENDPOINT_WAITING:
+    if status in ENDPOINT_WAITING:
         busy_with = pending or current
         return (
             f"Endpoint {endpoint_name} is {status} with {busy_with}, not this run's {ours}: "
@@ -299,27 +292,25 @@ def _listed(
 ) -> dict[str, datetime]:
     paginator = sagemaker.get_paginator(operation)  # type: ignore[call-overload]
     found: dict[str, datetime] = {}
-    for page in paginator.paginate(NameContains=name_stem(settings.common.model_name)):
+    for page in paginator.paginate(NameContains=name_stem(settings.model_name)):
         for item in page.get(items_key, []):
-            if is_run_resource_of(settings.common.model_name, item[name_key]):
+            if is_run_resource_of(settings.model_name, item[name_key]):
                 found[item[name_key]] = item["CreationTime"]
     return found
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = DeployModelSettings.from_env()
-LOG = StructuredLogger("deploy_model", SETTINGS.common.log_level)
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(DEPLOY_MODEL)
 SAGEMAKER = clients.sagemaker()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        return deploy_model(
-            settings=SETTINGS,
-            sagemaker=SAGEMAKER,
-            artifact_uri=field(event, "training.artifactUri", str),
-            run_date=parse_date(field(event, "data.runDate", str), "event field data.runDate"),
-            execution_name=field(event, "execution.name", str),
-            polling=Polling.from_event(event),
-            log=LOG,
-        )
+    return deploy_model(
+        settings=SETTINGS,
+        sagemaker=SAGEMAKER,
+        artifact_uri=field(event, "training.artifactUri", str),
+        run=Run.from_event(event),
+        polling=Polling.from_event(event),
+        log=LOG,
+    )

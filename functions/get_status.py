@@ -2,7 +2,7 @@
 
 Event: `{status: $.status, polling: {initialSeconds, maxSeconds}}`. Result: the previous
 status document with SageMaker's current view merged in, `poll.count + 1` and the next
-safety timeout (`contract.next_poll_timeout`).
+safety timeout (`contract.waits.next_poll_timeout`).
 
 - training: status, secondaryStatus, message ("Training job X completed in 1h02m;
   validation:mse 0.042"), artifactUri, failureReason, metrics {name: value},
@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from functions import clients, contract
-from functions.errors import InputValidationError
-from functions.logs import StructuredLogger
+from contract.document import STATUS_NAME, STATUS_POLL, STATUS_SERVING, STATUS_STAGE, STATUS_STATUS
+from contract.errors import InputValidationError
+from contract.lambdas import GET_STATUS
+from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING, STAGES
+from functions import clients
+from functions.cold_start import cold_start
 from functions.payload import field, shown
 from functions.polling import Polling
 from functions.sagemaker_status import deployment_fields, training_fields
-from functions.settings import GetStatusSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
@@ -33,38 +35,36 @@ if TYPE_CHECKING:
 def get_status(
     sagemaker: SageMakerClient, status: dict[str, Any], polling: Polling
 ) -> dict[str, Any]:
-    stage = field(status, contract.STATUS_STAGE, str)
-    name = field(status, contract.STATUS_NAME, str)
-    if stage == contract.STAGE_TRAINING:
+    stage = field(status, STATUS_STAGE, str)
+    name = field(status, STATUS_NAME, str)
+    if stage == STAGE_TRAINING:
         fresh = training_fields(sagemaker, name)
-    elif stage == contract.STAGE_DEPLOYMENT:
+    elif stage == STAGE_DEPLOYMENT:
         fresh = deployment_fields(sagemaker, name, field(status, "endpointConfigName", str))
     else:
         raise InputValidationError(
-            f"event field status.stage must be one of {', '.join(contract.STAGES)}, "
-            f"got {shown(stage)}"
+            f"event field status.stage must be one of {', '.join(STAGES)}, got {shown(stage)}"
         )
     return {
         **status,
         **fresh,
-        contract.STATUS_POLL: polling.after(status.get(contract.STATUS_POLL)),
+        STATUS_POLL: polling.after(status.get(STATUS_POLL)),
     }
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = GetStatusSettings.from_env()
-LOG = StructuredLogger("get_status", SETTINGS.common.log_level)
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(GET_STATUS)
 SAGEMAKER = clients.sagemaker()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        document = get_status(SAGEMAKER, field(event, "status", dict), Polling.from_event(event))
-        LOG.info(
-            document["message"],
-            stage=document[contract.STATUS_STAGE],
-            status=document[contract.STATUS_STATUS],
-            serving=document[contract.STATUS_SERVING],
-            poll=document[contract.STATUS_POLL],
-        )
-        return document
+    document = get_status(SAGEMAKER, field(event, "status", dict), Polling.from_event(event))
+    LOG.info(
+        document["message"],
+        stage=document[STATUS_STAGE],
+        status=document[STATUS_STATUS],
+        serving=document[STATUS_SERVING],
+        poll=document[STATUS_POLL],
+    )
+    return document

@@ -8,12 +8,15 @@ code never passes a secret to the logger in the first place.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _REDACTED = "[redacted]"
 _secrets: set[str] = set()
@@ -84,6 +87,16 @@ class StructuredLogger:
         except Exception as error:
             self.error("invocation failed", error=type(error).__name__, detail=str(error))
             raise
+
+    def entry_point(self, handler: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+        """`handler` as Lambda's entry point: every invocation runs inside `invocation`."""
+
+        @functools.wraps(handler)
+        def invoke(event: Any, context: Any) -> T:
+            with self.invocation(event):
+                return handler(event, context)
+
+        return invoke
 
     def _log(self, level: int, message: str, fields: dict[str, Any]) -> None:
         self._logger.log(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from functions.errors import MarkerError
+from contract.errors import MarkerError
 from functions.payload import parse_date
 
 if TYPE_CHECKING:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-# SageMaker's rule for TrainingJobName, ModelName, EndpointConfigName, EndpointName.
-MAX_NAME_LENGTH = 63
-NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-_SUFFIX_LENGTH = len("20260105-0123abcd")
-_STEM_LENGTH = MAX_NAME_LENGTH - _SUFFIX_LENGTH - 1
+from contract.lambdas import CommonSettings
+from contract.limits import MAX_MODEL_NAME
+from functions.payload import field, parse_date
+
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker.type_defs import TagTypeDef
 
 
 def run_suffix(execution_name: str, run_date: date) -> str:
@@ -27,13 +30,38 @@ def run_suffix(execution_name: str, run_date: date) -> str:
 
 def name_stem(model_name: str) -> str:
     """The model name made valid for SageMaker and short enough to leave room for a suffix."""
-    stem = re.sub(r"[^a-zA-Z0-9-]+", "-", model_name).strip("-")[:_STEM_LENGTH].strip("-")
+    stem = re.sub(r"[^a-zA-Z0-9-]+", "-", model_name).strip("-")[:MAX_MODEL_NAME].strip("-")
     return stem or "model"
 
 
 def run_resource_name(model_name: str, execution_name: str, run_date: date) -> str:
     """`<model>-<yyyymmdd>-<hash8>`: at most 63 characters, valid for SageMaker."""
     return f"{name_stem(model_name)}-{run_suffix(execution_name, run_date)}"
+
+
+@dataclass(frozen=True)
+class Run:
+    """The execution a function works for: its name, and the run date CheckData chose."""
+
+    execution_name: str
+    run_date: date
+
+    def resource_name(self, model_name: str) -> str:
+        return run_resource_name(model_name, self.execution_name, self.run_date)
+
+    def tags(self, settings: CommonSettings) -> list[TagTypeDef]:
+        """The tags of what the run creates: whose model, which run, which stack."""
+        return [
+            {"Key": "model", "Value": settings.model_name},
+            {"Key": "run", "Value": self.execution_name},
+            {"Key": "stack", "Value": settings.stack_name},
+        ]
+
+    @classmethod
+    def from_event(cls, event: Any) -> Run:
+        """From a payload carrying `data.runDate` and `execution.name`."""
+        run_date = parse_date(field(event, "data.runDate", str), "event field data.runDate")
+        return cls(field(event, "execution.name", str), run_date)
 
 
 def is_run_resource_of(model_name: str, name: str) -> bool:

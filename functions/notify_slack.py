@@ -28,9 +28,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from functions import clients, contract, logs
+from contract.document import NOTIFY_KIND, NOTIFY_KIND_STATUS, NOTIFY_KINDS
+from contract.lambdas import NOTIFY_SLACK, NotifySlackSettings
+from functions import clients, logs
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
-from functions.settings import NotifySlackSettings
 from functions.slack_message import build_message
 
 if TYPE_CHECKING:
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 
 SLACK_TIMEOUT_SECONDS = 10
 DETAIL_MAX = 300
-KINDS = (contract.NOTIFY_KIND_STATUS, contract.NOTIFY_KIND_FAILURE)
 # Slack errors meaning the token itself is bad: read the secret again next time.
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive")
 
@@ -131,7 +132,7 @@ def notify(
         return {"posted": False, "reason": "disabled"}
     try:
         text, blocks = build_message(
-            kind, document, execution, settings.common.model_name, settings.common.stack_name
+            kind, document, execution, settings.model_name, settings.stack_name
         )
         token = tokens.get(secrets, settings.token_secret_arn)
         response = slack_client(token, settings.api_url, timeout).chat_postMessage(
@@ -158,31 +159,30 @@ def notify(
     return result
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = NotifySlackSettings.from_env()
-LOG = StructuredLogger("notify_slack", SETTINGS.common.log_level)
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(NOTIFY_SLACK)
 SECRETS = clients.secretsmanager()
 TOKENS = TokenCache()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        kind = (
-            event.get(contract.NOTIFY_KIND, contract.NOTIFY_KIND_STATUS)
-            if isinstance(event, dict)
-            else contract.NOTIFY_KIND_STATUS
-        )
-        document = event.get("document") if isinstance(event, dict) else None
-        execution = event.get("execution") if isinstance(event, dict) else None
-        if kind not in KINDS:
-            LOG.warning("unknown notification kind; posting it as a status", kind=kind)
-            kind = "status"
-        return notify(
-            settings=SETTINGS,
-            secrets=SECRETS,
-            tokens=TOKENS,
-            kind=kind,
-            document=document if isinstance(document, dict) else {},
-            execution=execution if isinstance(execution, dict) else {},
-            log=LOG,
-        )
+    kind = (
+        event.get(NOTIFY_KIND, NOTIFY_KIND_STATUS)
+        if isinstance(event, dict)
+        else NOTIFY_KIND_STATUS
+    )
+    document = event.get("document") if isinstance(event, dict) else None
+    execution = event.get("execution") if isinstance(event, dict) else None
+    if kind not in NOTIFY_KINDS:
+        LOG.warning("unknown notification kind; posting it as a status", kind=kind)
+        kind = NOTIFY_KIND_STATUS
+    return notify(
+        settings=SETTINGS,
+        secrets=SECRETS,
+        tokens=TOKENS,
+        kind=kind,
+        document=document if isinstance(document, dict) else {},
+        execution=execution if isinstance(execution, dict) else {},
+        log=LOG,
+    )

@@ -6,7 +6,7 @@ Event: an EventBridge event from `aws.sagemaker`:
 - `SageMaker Endpoint State Change`: `detail.EndpointName`, `detail.EndpointStatus`
   (events spell it `IN_SERVICE`, `FAILED`, ...; normalised to the API's `InService`).
 
-A terminal status (`contract.is_terminal`) answers the token stored by await_status
+A terminal status (`contract.status.is_terminal`) answers the token stored by await_status
 with `{"reason": "event", "status", "eventTime"}` and deletes it. No token stored = no
 run is waiting (logged). A stale token (the wait already ended: TaskTimedOut,
 InvalidToken, TaskDoesNotExist) is logged and deleted; if a newer wait replaced it
@@ -18,10 +18,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from functions import callbacks, clients, contract
+from contract.lambdas import ON_SAGEMAKER_EVENT, CallbackSettings
+from contract.status import (
+    EVENT_ENDPOINT_STATE_CHANGE,
+    EVENT_TRAINING_STATE_CHANGE,
+    STAGE_DEPLOYMENT,
+    STAGE_TRAINING,
+    from_event_spelling,
+    is_terminal,
+)
+from functions import callbacks, clients
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
-from functions.sagemaker_status import canonical_status
-from functions.settings import CallbackSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -29,13 +37,13 @@ if TYPE_CHECKING:
 
 # detail-type -> (stage, name field, status field)
 EVENT_FIELDS = {
-    contract.EVENT_TRAINING_STATE_CHANGE: (
-        contract.STAGE_TRAINING,
+    EVENT_TRAINING_STATE_CHANGE: (
+        STAGE_TRAINING,
         "TrainingJobName",
         "TrainingJobStatus",
     ),
-    contract.EVENT_ENDPOINT_STATE_CHANGE: (
-        contract.STAGE_DEPLOYMENT,
+    EVENT_ENDPOINT_STATE_CHANGE: (
+        STAGE_DEPLOYMENT,
         "EndpointName",
         "EndpointStatus",
     ),
@@ -62,8 +70,8 @@ def on_sagemaker_event(
     if not isinstance(name, str) or not isinstance(raw_status, str):
         log.warning("state-change event without a name or status; ignored", detail=detail)
         return {"resumed": False, "reason": "ignored-event"}
-    status = canonical_status(stage, raw_status)
-    if not contract.is_terminal(stage, status):
+    status = from_event_spelling(stage, raw_status)
+    if not is_terminal(stage, status):
         log.info("status not terminal; ignored", stage=stage, name=name, status=status)
         return {"resumed": False, "reason": "not-terminal", "status": status}
 
@@ -92,13 +100,11 @@ def on_sagemaker_event(
     return {"resumed": False, "reason": "stale-token", "status": status}
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = CallbackSettings.from_env()
-LOG = StructuredLogger("on_sagemaker_event", SETTINGS.common.log_level)
-S3 = clients.s3()
-SFN = clients.stepfunctions()
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(ON_SAGEMAKER_EVENT)
+S3, SFN = clients.s3(), clients.stepfunctions()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        return on_sagemaker_event(SETTINGS, S3, SFN, event, LOG)
+    return on_sagemaker_event(SETTINGS, S3, SFN, event, LOG)

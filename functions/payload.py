@@ -11,7 +11,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from functions.errors import InputValidationError
+from contract.errors import InputValidationError
 
 T = TypeVar("T")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

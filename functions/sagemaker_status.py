@@ -7,46 +7,22 @@ always described the same way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from functions import contract
+from contract.document import STATUS_NAME, STATUS_SERVING, STATUS_STAGE
+from contract.status import ENDPOINT_SUCCEEDED, STAGE_DEPLOYMENT, STAGE_TRAINING
 from functions.naming import sagemaker_console_url
 from functions.payload import duration
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
-(IN_SERVICE,) = contract.ENDPOINT_SUCCEEDED
-_KNOWN = {
-    contract.STAGE_TRAINING: contract.TRAINING_WAITING
-    + contract.TRAINING_SUCCEEDED
-    + contract.TRAINING_FAILED,
-    contract.STAGE_DEPLOYMENT: contract.ENDPOINT_WAITING
-    + contract.ENDPOINT_SUCCEEDED
-    + contract.ENDPOINT_FAILED,
-}
-
-
-def canonical_status(stage: str, raw: str) -> str:
-    """SageMaker's API spelling of a status that an event may spell differently.
-
-    Endpoint state-change events say `IN_SERVICE`, `UPDATE_ROLLBACK_FAILED`, ... where
-    DescribeEndpoint says `InService`, `UpdateRollbackFailed`; the contract uses the API's.
-    A status we do not know is converted the same way (`SOME_NEW` -> `SomeNew`).
-    """
-    squashed = raw.replace("_", "").lower()
-    for known in _KNOWN.get(stage, ()):
-        if known.lower() == squashed:
-            return known
-    if re.fullmatch(r"[A-Z0-9_]+", raw) and "_" in raw:
-        return "".join(part.capitalize() for part in raw.split("_"))
-    return raw
+(IN_SERVICE,) = ENDPOINT_SUCCEEDED
 
 
 def current_status(sagemaker: SageMakerClient, stage: str, name: str) -> str:
-    if stage == contract.STAGE_TRAINING:
+    if stage == STAGE_TRAINING:
         return sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
     return sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"]
 
@@ -61,12 +37,12 @@ def training_fields(sagemaker: SageMakerClient, job_name: str) -> dict[str, Any]
     status = job["TrainingJobStatus"]
     metrics = {m["MetricName"]: m["Value"] for m in job.get("FinalMetricDataList", [])}
     fields: dict[str, Any] = {
-        contract.STATUS_STAGE: contract.STAGE_TRAINING,
+        STATUS_STAGE: STAGE_TRAINING,
         "status": status,
-        contract.STATUS_NAME: job_name,
+        STATUS_NAME: job_name,
         "trainingJobName": job_name,
         "secondaryStatus": job.get("SecondaryStatus"),
-        contract.STATUS_SERVING: False,
+        STATUS_SERVING: False,
         "metrics": metrics,
         "consoleUrl": sagemaker_console_url(_region(sagemaker), "jobs", job_name),
     }
@@ -112,13 +88,13 @@ def deployment_fields(
     pending = endpoint.get("PendingDeploymentSummary", {}).get("EndpointConfigName")
     serving = status == IN_SERVICE and current == endpoint_config_name
     fields: dict[str, Any] = {
-        contract.STATUS_STAGE: contract.STAGE_DEPLOYMENT,
+        STATUS_STAGE: STAGE_DEPLOYMENT,
         "status": status,
-        contract.STATUS_NAME: endpoint_name,
+        STATUS_NAME: endpoint_name,
         "endpointName": endpoint_name,
         "endpointConfigName": endpoint_config_name,
         "currentEndpointConfigName": current,
-        contract.STATUS_SERVING: serving,
+        STATUS_SERVING: serving,
         "consoleUrl": sagemaker_console_url(_region(sagemaker), "endpoints", endpoint_name),
     }
     reason = endpoint.get("FailureReason")

@@ -10,7 +10,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from functions import contract
+from contract.document import (
+    DATA_DECISION,
+    DATA_IGNORED_COUNT,
+    KEY_DATA,
+    KEY_ERROR,
+    KEY_STATUS,
+    NOTIFY_KIND_FAILURE,
+    STATUS_SERVING,
+    STATUS_STAGE,
+    STATUS_STATUS,
+)
+from contract.status import FAILED, STAGE_DEPLOYMENT, STAGE_TRAINING, SUCCEEDED
 from functions.naming import execution_console_url
 
 HEADER_MAX = 150
@@ -31,26 +42,23 @@ def _cut(text: str, limit: int) -> str:
 
 def outcome(document: dict[str, Any]) -> tuple[str, str, str]:
     """(emoji, stage label, status label) of the document's latest news."""
-    status = document.get(contract.KEY_STATUS)
-    if isinstance(status, dict) and status.get(contract.STATUS_STAGE):
-        stage = str(status[contract.STATUS_STAGE])
-        value = str(status.get(contract.STATUS_STATUS, "unknown"))
-        succeeded: tuple[str, ...] = contract.ENDPOINT_SUCCEEDED
-        failed: tuple[str, ...] = contract.ENDPOINT_FAILED
-        if stage == contract.STAGE_TRAINING:
-            succeeded, failed = contract.TRAINING_SUCCEEDED, contract.TRAINING_FAILED
-        if value in succeeded and (
-            stage == contract.STAGE_TRAINING or status.get(contract.STATUS_SERVING)
-        ):
+    status = document.get(KEY_STATUS)
+    if isinstance(status, dict) and status.get(STATUS_STAGE):
+        stage = str(status[STATUS_STAGE])
+        value = str(status.get(STATUS_STATUS, "unknown"))
+        # A stage this code does not know is judged like a deployment.
+        judged_as = stage if stage == STAGE_TRAINING else STAGE_DEPLOYMENT
+        succeeded, failed = SUCCEEDED[judged_as], FAILED[judged_as]
+        if value in succeeded and (stage == STAGE_TRAINING or status.get(STATUS_SERVING)):
             return EMOJI_SUCCESS, stage, value
         if value in succeeded:  # InService but not on this run's config: rolled back
             return EMOJI_FAILURE, stage, f"{value} (rolled back)"
         if value in failed:
             return EMOJI_FAILURE, stage, value
         return EMOJI_WAITING, stage, value
-    data = document.get(contract.KEY_DATA)
-    if isinstance(data, dict) and data.get(contract.DATA_DECISION):
-        return EMOJI_INFO, "data", str(data[contract.DATA_DECISION])
+    data = document.get(KEY_DATA)
+    if isinstance(data, dict) and data.get(DATA_DECISION):
+        return EMOJI_INFO, "data", str(data[DATA_DECISION])
     return EMOJI_INFO, "pipeline", "update"
 
 
@@ -75,28 +83,20 @@ def _error_summary(error: Any) -> str:
 
 
 def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> list[str]:
-    status = _mapping(document.get(contract.KEY_STATUS))
-    data = _mapping(document.get(contract.KEY_DATA))
+    status = _mapping(document.get(KEY_STATUS))
+    data = _mapping(document.get(KEY_DATA))
     fields: list[str] = []
     if status:
         fields.append(f"*Stage*\n{status.get('stage', '-')}")
         fields.append(f"*Status*\n{status.get('status', '-')}")
-        label = (
-            "Training job"
-            if status.get(contract.STATUS_STAGE) == contract.STAGE_TRAINING
-            else "Endpoint"
-        )
+        label = "Training job" if status.get(STATUS_STAGE) == STAGE_TRAINING else "Endpoint"
         fields.append(f"*{label}*\n{status.get('name', '-')}")
     fields.append(f"*Run*\n{execution.get('name', '-')}")
     if data:
         fields.append(
             f"*Data*\n{data.get('windowStart') or '?'} → {data.get('windowEnd') or '?'}: "
             f"{data.get('fileCount', 0)} files, {data.get('newFileCount', 0)} new"
-            + (
-                f" (decision {data[contract.DATA_DECISION]})"
-                if data.get(contract.DATA_DECISION)
-                else ""
-            )
+            + (f" (decision {data[DATA_DECISION]})" if data.get(DATA_DECISION) else "")
         )
     metrics = status.get("metrics") if status else None
     if isinstance(metrics, dict) and metrics:
@@ -105,19 +105,19 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
             for k, v in sorted(metrics.items())
         )
         fields.append(f"*Metrics*\n{shown}")
-    if kind == contract.NOTIFY_KIND_FAILURE:
-        fields.append(f"*Error*\n{_error_summary(document.get(contract.KEY_ERROR))}")
+    if kind == NOTIFY_KIND_FAILURE:
+        fields.append(f"*Error*\n{_error_summary(document.get(KEY_ERROR))}")
     elif status.get("failureReason"):
         fields.append(f"*Failure reason*\n{status['failureReason']}")
-    if data.get(contract.DATA_IGNORED_COUNT):
+    if data.get(DATA_IGNORED_COUNT):
         keys = [
             i.get("key", "?")
             for i in data.get("ignored", [])[:IGNORED_KEYS_SHOWN]
             if isinstance(i, dict)
         ]
-        more = data[contract.DATA_IGNORED_COUNT] - len(keys)
+        more = data[DATA_IGNORED_COUNT] - len(keys)
         fields.append(
-            f"*Ignored files*\n{data[contract.DATA_IGNORED_COUNT]}: "
+            f"*Ignored files*\n{data[DATA_IGNORED_COUNT]}: "
             + ", ".join(f"`{k}`" for k in keys)
             + (f" and {more} more" if more > 0 else "")
         )
@@ -132,13 +132,13 @@ def build_message(
     stack_name: str,
 ) -> tuple[str, list[dict[str, Any]]]:
     emoji, stage, status = outcome(document)
-    if kind == contract.NOTIFY_KIND_FAILURE:
+    if kind == NOTIFY_KIND_FAILURE:
         emoji, status = EMOJI_ALARM, f"{status}: run failed"
     title = _cut(f"{emoji} {model_name} ({stack_name}) · {stage} {status}", HEADER_MAX)
-    status_doc = document.get(contract.KEY_STATUS)
+    status_doc = document.get(KEY_STATUS)
     message = status_doc.get("message") if isinstance(status_doc, dict) else None
-    if kind == contract.NOTIFY_KIND_FAILURE:
-        message = _error_summary(document.get(contract.KEY_ERROR))
+    if kind == NOTIFY_KIND_FAILURE:
+        message = _error_summary(document.get(KEY_ERROR))
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
     ]

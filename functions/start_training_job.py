@@ -12,19 +12,21 @@ described and reported as it is instead of being created twice.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from functions import clients, contract
-from functions.errors import InputValidationError
+from contract.document import STATUS_POLL, STATUS_SERVING, STATUS_STAGE, STATUS_STATUS
+from contract.errors import InputValidationError
+from contract.lambdas import START_TRAINING_JOB, StartTrainingJobSettings
+from contract.status import STAGE_TRAINING
+from functions import clients
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
-from functions.naming import run_resource_name, sagemaker_console_url
-from functions.payload import field, parse_date, shown
+from functions.naming import Run, sagemaker_console_url
+from functions.payload import field, shown
 from functions.polling import Polling
 from functions.sagemaker_status import training_fields
-from functions.settings import StartTrainingJobSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
@@ -34,7 +36,7 @@ def training_job_request(
     settings: StartTrainingJobSettings,
     job_name: str,
     manifest_uri: str,
-    execution_name: str,
+    run: Run,
 ) -> dict[str, Any]:
     """The CreateTrainingJob request of this run."""
     stopping: dict[str, int] = {"MaxRuntimeInSeconds": settings.max_runtime_seconds}
@@ -67,11 +69,7 @@ def training_job_request(
             "VolumeSizeInGB": settings.volume_gb,
         },
         "StoppingCondition": stopping,
-        "Tags": [
-            {"Key": "model", "Value": settings.common.model_name},
-            {"Key": "run", "Value": execution_name},
-            {"Key": "stack", "Value": settings.common.stack_name},
-        ],
+        "Tags": run.tags(settings),
     }
     if settings.use_spot and settings.max_wait_seconds is not None:
         request["EnableManagedSpotTraining"] = True
@@ -109,17 +107,16 @@ def start_training_job(
     settings: StartTrainingJobSettings,
     sagemaker: SageMakerClient,
     manifest_uri: str,
-    run_date: date,
-    execution_name: str,
+    run: Run,
     polling: Polling,
     log: StructuredLogger,
 ) -> dict[str, Any]:
-    job_name = run_resource_name(settings.common.model_name, execution_name, run_date)
+    job_name = run.resource_name(settings.model_name)
     created = False
     if not _exists(sagemaker, job_name):
         try:
             sagemaker.create_training_job(
-                **training_job_request(settings, job_name, manifest_uri, execution_name)
+                **training_job_request(settings, job_name, manifest_uri, run)
             )
             created = True
         except ClientError as error:
@@ -127,40 +124,38 @@ def start_training_job(
                 raise
     if not created:
         log.info("training job already exists; reporting it as it is", trainingJobName=job_name)
-        return {**training_fields(sagemaker, job_name), contract.STATUS_POLL: polling.first()}
+        return {**training_fields(sagemaker, job_name), STATUS_POLL: polling.first()}
 
     log.info("training job started", trainingJobName=job_name, manifestUri=manifest_uri)
     return {
-        contract.STATUS_STAGE: contract.STAGE_TRAINING,
-        contract.STATUS_STATUS: "InProgress",
+        STATUS_STAGE: STAGE_TRAINING,
+        STATUS_STATUS: "InProgress",
         "name": job_name,
         "trainingJobName": job_name,
         "message": f"Training job {job_name} started on {manifest_uri}",
-        contract.STATUS_SERVING: False,
-        contract.STATUS_POLL: polling.first(),
+        STATUS_SERVING: False,
+        STATUS_POLL: polling.first(),
         "consoleUrl": sagemaker_console_url(sagemaker.meta.region_name, "jobs", job_name),
     }
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = StartTrainingJobSettings.from_env()
-LOG = StructuredLogger("start_training_job", SETTINGS.common.log_level)
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(START_TRAINING_JOB)
 SAGEMAKER = clients.sagemaker()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        manifest_uri = field(event, "data.manifestUri", str)
-        if not manifest_uri.startswith("s3://"):
-            raise InputValidationError(
-                f"event field data.manifestUri must be an s3:// URI, got {shown(manifest_uri)}"
-            )
-        return start_training_job(
-            settings=SETTINGS,
-            sagemaker=SAGEMAKER,
-            manifest_uri=manifest_uri,
-            run_date=parse_date(field(event, "data.runDate", str), "event field data.runDate"),
-            execution_name=field(event, "execution.name", str),
-            polling=Polling.from_event(event),
-            log=LOG,
+    manifest_uri = field(event, "data.manifestUri", str)
+    if not manifest_uri.startswith("s3://"):
+        raise InputValidationError(
+            f"event field data.manifestUri must be an s3:// URI, got {shown(manifest_uri)}"
         )
+    return start_training_job(
+        settings=SETTINGS,
+        sagemaker=SAGEMAKER,
+        manifest_uri=manifest_uri,
+        run=Run.from_event(event),
+        polling=Polling.from_event(event),
+        log=LOG,
+    )

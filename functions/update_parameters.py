@@ -10,11 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from functions import clients, contract
+from contract.document import DATA_NEWEST_DATE
+from contract.lambdas import UPDATE_PARAMETERS
+from functions import clients
+from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
 from functions.markers import read_marker, write_marker
 from functions.payload import field, parse_date
-from functions.settings import UpdateParametersSettings
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
@@ -40,17 +42,16 @@ def advance_marker(
     }
 
 
-# --- Lambda entry point (cold start: settings and clients) --------------------------------
-SETTINGS = UpdateParametersSettings.from_env()
-LOG = StructuredLogger("update_parameters", SETTINGS.common.log_level)
+# --- Lambda entry point (cold start: settings, logger and clients) ---------------------
+SETTINGS, LOG = cold_start(UPDATE_PARAMETERS)
 SSM = clients.ssm()
 
 
+@LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with LOG.invocation(event):
-        newest = parse_date(
-            event.get(contract.DATA_NEWEST_DATE) if isinstance(event, dict) else None,
-            f"event field {contract.DATA_NEWEST_DATE}",
-        )
-        field(event, "execution.name", str)
-        return advance_marker(SSM, SETTINGS.marker_parameter, newest, LOG)
+    newest = parse_date(
+        event.get(DATA_NEWEST_DATE) if isinstance(event, dict) else None,
+        f"event field {DATA_NEWEST_DATE}",
+    )
+    field(event, "execution.name", str)
+    return advance_marker(SSM, SETTINGS.marker_parameter, newest, LOG)

@@ -2,8 +2,9 @@
 
 Two archives are built under `out/build/`:
 
-- the function package: every `*.py` of `functions/` under `functions/` in the zip, so a
-  handler is `functions.<module>.handler`;
+- the function package: every `*.py` of `functions/` and of `contract/` (what the handlers
+  share with the definition and infra) under the same folders in the zip, so a handler is
+  `functions.<module>.handler` and imports `contract.<module>` as it does here;
 - the Slack layer: the installed `slack_sdk` (the version uv.lock pins) under `python/`,
   where Lambda puts layers on `sys.path`.
 
@@ -28,13 +29,14 @@ import io
 import os
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO_ROOT / "out" / "build"
-FUNCTIONS_DIR = REPO_ROOT / "functions"
+# The packages the function zip holds, each under its own name.
+PACKAGE_SOURCES = (REPO_ROOT / "functions", REPO_ROOT / "contract")
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 _SKIPPED_DIRS = frozenset({"__pycache__"})
@@ -94,17 +96,20 @@ def _build(path: Path, entries: Iterable[tuple[str, bytes]]) -> BuiltArchive:
     return BuiltArchive(path=path, sha256_base64=digest)
 
 
-def function_package_entries(source_dir: Path = FUNCTIONS_DIR) -> list[tuple[str, bytes]]:
+def function_package_entries(
+    sources: Sequence[Path] = PACKAGE_SOURCES,
+) -> list[tuple[str, bytes]]:
     return [
-        (f"functions/{file.relative_to(source_dir).as_posix()}", file.read_bytes())
-        for file in _files(source_dir, include=(".py",))
+        (f"{source.name}/{file.relative_to(source).as_posix()}", file.read_bytes())
+        for source in sources
+        for file in _files(source, include=(".py",))
     ]
 
 
 def build_function_package(
-    source_dir: Path = FUNCTIONS_DIR, build_dir: Path = BUILD_DIR
+    sources: Sequence[Path] = PACKAGE_SOURCES, build_dir: Path = BUILD_DIR
 ) -> BuiltArchive:
-    return _build(build_dir / "functions.zip", function_package_entries(source_dir))
+    return _build(build_dir / "functions.zip", function_package_entries(sources))
 
 
 def slack_sdk_version() -> str:

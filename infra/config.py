@@ -25,13 +25,21 @@ from typing import Any, Final
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from infra import config_kinds as k
+from contract import kinds
+from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.rules import Named
+from contract.waits import (
+    POLL_MAX_SECONDS,
+    POLL_MIN_SECONDS,
+    poll_bounds_problems,
+    spot_max_wait_problems,
+)
+from infra import config_kinds
 from workflow.options import PipelineOptions
 
 NAMESPACE: Final = "retraining"
 MODELS_KEY: Final = "models"
 REGION_KEY: Final = "aws:region"
-LAMBDA_LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 STATE_MACHINE_LOG_LEVELS: Final = ("OFF", "ALL", "ERROR", "FATAL")
 DEFAULT_MODEL_NAME: Final = "linear-learner"
 # Linear Learner, regression on CSV (target in the first column). `predictor_type` is the
@@ -47,13 +55,13 @@ DEFAULT_HYPERPARAMETERS: Final = (
 @dataclass(frozen=True)
 class Setting:
     key: str
-    kind: k.Kind
+    kind: kinds.Kind[Any]
     doc: str
     required: bool = False
 
 
 def setting(
-    key: str, kind: k.Kind, doc: str, default: Any = None, *, required: bool = False
+    key: str, kind: kinds.Kind[Any], doc: str, default: Any = None, *, required: bool = False
 ) -> Any:
     """A dataclass field that is also a documented, validated config key."""
     metadata = {"setting": Setting(key, kind, doc, required)}
@@ -80,114 +88,117 @@ class ModelSettings:
 
     name: str = setting(
         "name",
-        k.MODEL_NAME,
+        config_kinds.MODEL_NAME,
         "The model's name: its S3 prefixes `data/<name>/...`, its endpoint, its SSM marker "
         "`/models/<name>/train/latest` and the prefix of its training jobs.",
         required=True,
     )
     schedule: str = setting(
         "schedule",
-        k.SCHEDULE,
+        config_kinds.SCHEDULE,
         "When the pipeline runs (EventBridge Scheduler expression, in `scheduleTimeZone`).",
         "cron(0 3 * * ? *)",
     )
     schedule_time_zone: str = setting(
         "scheduleTimeZone",
-        k.TIME_ZONE,
+        kinds.TIME_ZONE_NAME,
         "Time zone of `schedule` and of the training window's dates.",
         "UTC",
     )
     training_window_days: int = setting(
         "trainingWindowDays",
-        k.integer(1, 36_500),
+        kinds.integer(1, 36_500),
         "How many days of data (one file per day) a run trains on.",
         30,
     )
     training_instance_type: str = setting(
-        "trainingInstanceType", k.INSTANCE_TYPE, "Training instance type.", "ml.m5.large"
+        "trainingInstanceType", config_kinds.INSTANCE_TYPE, "Training instance type.", "ml.m5.large"
     )
     training_instance_count: int = setting(
-        "trainingInstanceCount", k.integer(1, 100), "Training instance count.", 1
+        "trainingInstanceCount", kinds.integer(1, 100), "Training instance count.", 1
     )
     training_volume_gb: int = setting(
-        "trainingVolumeGb", k.integer(1, 16_384), "Training volume size (GB).", 10
+        "trainingVolumeGb", kinds.integer(1, 16_384), "Training volume size (GB).", 10
     )
     training_max_runtime_seconds: int = setting(
         "trainingMaxRuntimeSeconds",
-        k.integer(1, 28 * 86_400),
+        kinds.integer(1, SAGEMAKER_MAX_RUNTIME_SECONDS),
         "SageMaker's MaxRuntimeInSeconds; the pipeline waits this long plus an overhead.",
         4 * 3600,
     )
     training_use_spot: bool = setting(
-        "trainingUseSpot", k.BOOLEAN, "Managed spot training (cheaper, may wait).", False
+        "trainingUseSpot", kinds.BOOLEAN, "Managed spot training (cheaper, may wait).", False
     )
     training_max_wait_seconds: int | None = setting(
         "trainingMaxWaitSeconds",
-        k.integer(1, 28 * 86_400),
+        kinds.integer(1, SAGEMAKER_MAX_RUNTIME_SECONDS),
         "SageMaker's MaxWaitTimeInSeconds; required with `trainingUseSpot`, at least "
         "`trainingMaxRuntimeSeconds`. Ignored without spot.",
     )
     hyperparameters: tuple[tuple[str, str], ...] = setting(
         "hyperparameters",
-        k.HYPERPARAMETERS,
+        kinds.HYPERPARAMETERS,
         "Algorithm hyperparameters (strings). Replaces the default map as a whole.",
         DEFAULT_HYPERPARAMETERS,
     )
     endpoint_instance_type: str = setting(
-        "endpointInstanceType", k.INSTANCE_TYPE, "Endpoint instance type.", "ml.m5.large"
+        "endpointInstanceType", config_kinds.INSTANCE_TYPE, "Endpoint instance type.", "ml.m5.large"
     )
     endpoint_instance_count: int = setting(
-        "endpointInstanceCount", k.integer(1, 100), "Endpoint instance count.", 1
+        "endpointInstanceCount", kinds.integer(1, 100), "Endpoint instance count.", 1
     )
     keep_previous_versions: int = setting(
         "keepPreviousVersions",
-        k.integer(0, 100),
+        kinds.integer(0, 100),
         "How many earlier Models/EndpointConfigs a deployment keeps (for rollback).",
         2,
     )
     poll_initial_seconds: int = setting(
         "pollInitialSeconds",
-        k.integer(60, 86_400),
+        kinds.integer(POLL_MIN_SECONDS, POLL_MAX_SECONDS),
         "First safety timeout of a wait for SageMaker; doubles after each poll.",
         600,
     )
     poll_max_seconds: int = setting(
         "pollMaxSeconds",
-        k.integer(60, 86_400),
+        kinds.integer(POLL_MIN_SECONDS, POLL_MAX_SECONDS),
         "Cap of that timeout: the longest delay after a lost state-change event.",
         4 * 3600,
     )
     deployment_timeout_seconds: int = setting(
         "deploymentTimeoutSeconds",
-        k.integer(60, 7 * 86_400),
+        kinds.integer(60, 7 * 86_400),
         "How long the pipeline waits for the endpoint before failing the run.",
         2 * 3600,
     )
     upload_trigger_enabled: bool = setting(
         "uploadTriggerEnabled",
-        k.BOOLEAN,
+        kinds.BOOLEAN,
         "Also run after new files land under `data/<name>/train/` (debounced).",
         False,
     )
     upload_debounce_seconds: int = setting(
         "uploadDebounceSeconds",
-        k.integer(60, 86_400),
+        kinds.integer(60, 86_400),
         "Quiet time after the last upload before the run starts.",
         900,
     )
     algorithm_image: str | None = setting(
         "algorithmImage",
-        k.ECR_IMAGE,
+        config_kinds.ECR_IMAGE,
         "Training and inference image. Default: the region's Linear Learner image, looked "
         "up at deploy time.",
     )
     sagemaker_role_arn: str | None = setting(
         "sagemakerRoleArn",
-        k.IAM_ROLE_ARN,
+        config_kinds.IAM_ROLE_ARN,
         "Existing SageMaker execution role. Default: a least-privilege role is created.",
     )
     slack_channel: str = setting(
-        "slackChannel", k.SLACK_CHANNEL, "Slack channel of this model's messages.", "#retraining"
+        "slackChannel",
+        config_kinds.SLACK_CHANNEL,
+        "Slack channel of this model's messages.",
+        "#retraining",
     )
 
     @property
@@ -206,75 +217,80 @@ class StackSettings:
     models: tuple[ModelSettings, ...]
     bucket_name: str | None = setting(
         "bucketName",
-        k.BUCKET_NAME,
+        config_kinds.BUCKET_NAME,
         "Use this existing bucket (looked up, never modified). Default: a hardened bucket "
         "is created.",
     )
     protect_data: bool = setting(
         "protectData",
-        k.BOOLEAN,
+        kinds.BOOLEAN,
         "Protect the created bucket from `pulumi destroy` and keep it if removed from code.",
         False,
     )
     noncurrent_version_expiration_days: int = setting(
         "noncurrentVersionExpirationDays",
-        k.integer(1, 36_500),
+        kinds.integer(1, 36_500),
         "Days a replaced or deleted object version is kept in the created bucket.",
         90,
     )
     log_level: str = setting(
-        "logLevel", k.choice(*LAMBDA_LOG_LEVELS), "Log level of the Lambda functions.", "INFO"
+        "logLevel", kinds.choice(*kinds.LOG_LEVELS), "Log level of the Lambda functions.", "INFO"
     )
     log_retention_days: int = setting(
         "logRetentionDays",
-        k.integer(1, allowed=k.LOG_RETENTION_DAYS),
+        config_kinds.LOG_RETENTION,
         "Retention of every log group the stack creates.",
         30,
     )
     state_machine_log_level: str = setting(
         "stateMachineLogLevel",
-        k.choice(*STATE_MACHINE_LOG_LEVELS),
+        kinds.choice(*STATE_MACHINE_LOG_LEVELS),
         "Step Functions execution logging to CloudWatch Logs.",
         "ERROR",
     )
     state_machine_log_execution_data: bool = setting(
         "stateMachineLogExecutionData",
-        k.BOOLEAN,
+        kinds.BOOLEAN,
         "Include states' input and output in those logs.",
         False,
     )
     tracing_enabled: bool = setting(
-        "tracingEnabled", k.BOOLEAN, "AWS X-Ray tracing of the state machine and functions.", False
+        "tracingEnabled",
+        kinds.BOOLEAN,
+        "AWS X-Ray tracing of the state machine and functions.",
+        False,
     )
     slack_enabled: bool = setting(
-        "slackEnabled", k.BOOLEAN, "Post the pipeline's progress to Slack.", False
+        "slackEnabled", kinds.BOOLEAN, "Post the pipeline's progress to Slack.", False
     )
     slack_token: pulumi.Output[str] | None = setting(  # noqa: RUF009 - a dataclasses.field
         "slackToken",
-        k.SECRET,
+        config_kinds.SECRET,
         "Slack bot token (`pulumi config set --secret`), stored in a Secrets Manager secret "
         "the stack creates. Without it (and without `slackTokenSecretArn`) the secret is "
         "created empty for you to fill.",
     )
     slack_token_secret_arn: str | None = setting(
         "slackTokenSecretArn",
-        k.SECRET_ARN,
+        config_kinds.SECRET_ARN,
         "Existing Secrets Manager secret holding the Slack token (instead of `slackToken`).",
     )
     slack_api_url: str | None = setting(
-        "slackApiUrl", k.URL, "Slack API base URL override (the embedded runtime sets it)."
+        "slackApiUrl", kinds.URL, "Slack API base URL override (the embedded runtime sets it)."
     )
     alarm_enabled: bool = setting(
         "alarmEnabled",
-        k.BOOLEAN,
+        kinds.BOOLEAN,
         "Alarm when executions fail, time out or are aborted (SNS topic).",
         False,
     )
     alarm_email: str | None = setting(
-        "alarmEmail", k.EMAIL, "E-mail subscribed to the alarm topic (requires `alarmEnabled`)."
+        "alarmEmail",
+        config_kinds.EMAIL,
+        "E-mail subscribed to the alarm topic (requires `alarmEnabled`).",
     )
     tags: tuple[tuple[str, str], ...] = setting(
-        "tags", k.TAGS, "Tags added to every taggable resource.", ()
+        "tags", config_kinds.TAGS, "Tags added to every taggable resource.", ()
     )
 
     @property
@@ -318,15 +334,11 @@ class _Reader:
         self.problems: list[str] = []
 
     def value(self, raw: Any, spec: Setting, path: str, default: Any) -> Any:
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            if spec.required:
-                self.problems.append(f"{path} is required")
-            return default
-        try:
-            return spec.kind.parse(raw)
-        except k.Invalid as error:
-            self.problems.append(f"{path} {error}, got {json.dumps(raw)}")
-            return default
+        value, problems = kinds.read_value(
+            raw, spec.kind, path, kinds.STACK_CONFIG, required=spec.required, default=default
+        )
+        self.problems += problems
+        return value
 
 
 def _model(
@@ -360,24 +372,17 @@ def _model(
 def _check_model(
     reader: _Reader, model: ModelSettings, paths: Mapping[str, str], here: str
 ) -> None:
-    if model.training_use_spot:
-        wait = model.training_max_wait_seconds
-        if wait is None:
-            reader.problems.append(
-                f"{paths['training_max_wait_seconds']} is required when "
-                f"{paths['training_use_spot']} is true"
-            )
-        elif wait < model.training_max_runtime_seconds:
-            reader.problems.append(
-                f"{paths['training_max_wait_seconds']} must be at least "
-                f"{paths['training_max_runtime_seconds']} ({model.training_max_runtime_seconds})"
-                f", got {wait}"
-            )
-    if model.poll_initial_seconds > model.poll_max_seconds:
-        reader.problems.append(
-            f"{paths['poll_initial_seconds']} must be at most {paths['poll_max_seconds']} "
-            f"({model.poll_max_seconds}), got {model.poll_initial_seconds}"
-        )
+    def named(field_name: str) -> Named[Any]:
+        return Named(paths[field_name], getattr(model, field_name))
+
+    reader.problems += spot_max_wait_problems(
+        named("training_use_spot"),
+        named("training_max_wait_seconds"),
+        named("training_max_runtime_seconds"),
+    )
+    reader.problems += poll_bounds_problems(
+        named("poll_initial_seconds"), named("poll_max_seconds")
+    )
     if not reader.problems:
         try:
             pipeline_options(model)
@@ -410,7 +415,10 @@ def parse_settings(
             reader.problems.append(f"{unknown} is not a known setting (see docs/configuration.md)")
 
     region = reader.value(
-        raw.get(REGION_KEY), Setting("region", k.REGION, "", required=True), REGION_KEY, ""
+        raw.get(REGION_KEY),
+        Setting("region", config_kinds.REGION, "", required=True),
+        REGION_KEY,
+        "",
     )
     stack_values: dict[str, Any] = {}
     for f in stack_settings_fields():
@@ -430,7 +438,7 @@ def parse_settings(
 
     items = reader.value(
         raw.get(_key(MODELS_KEY)),
-        Setting(MODELS_KEY, k.OBJECTS, ""),
+        Setting(MODELS_KEY, config_kinds.OBJECTS, ""),
         _key(MODELS_KEY),
         [{"name": DEFAULT_MODEL_NAME}],
     )

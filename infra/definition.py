@@ -1,15 +1,16 @@
 """The state machine's definition, with the deploy-time function ARNs filled in.
 
 `workflow.pipeline` builds the definition with one placeholder per pipeline function (named
-by its catalog key); here each placeholder gets the ARN of this model's function. Rendering
-is deterministic (the DSL writes sorted keys), so an unchanged pipeline never shows a diff.
+by its key in `contract.lambdas`); here each placeholder gets the ARN of this model's
+function. Rendering is deterministic (the DSL writes sorted keys), so an unchanged pipeline
+never shows a diff.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from functions import catalog
+from contract.lambdas import PIPELINE_FUNCTIONS
 from workflow.options import PipelineOptions
 
 
@@ -18,7 +19,7 @@ class DefinitionError(RuntimeError):
 
 
 def pipeline_function_keys() -> frozenset[str]:
-    return frozenset(spec.key for spec in catalog.PIPELINE_FUNCTIONS)
+    return frozenset(spec.key for spec in PIPELINE_FUNCTIONS)
 
 
 def render_definition(options: PipelineOptions, function_arns: Mapping[str, str]) -> str:

@@ -1,20 +1,22 @@
-"""Each function's environment: exactly the variables its catalog entry names.
+"""Each function's environment: exactly the variables its settings declare.
 
-`pipeline_variables` knows the value of every variable for one model pipeline;
-`function_environment` picks the ones a function declares (required ones must have a
-value; optional ones are set only when they have one). Secrets are never among them: the
-Slack token is referred to by its secret's ARN.
+`pipeline_variables` knows the value of every variable (`contract.lambdas`) for one model
+pipeline; `function_environment` picks the ones a function's settings read (required ones
+must have a value; optional ones are set only when they have one). Secrets are never among
+them: the Slack token is referred to by its secret's ARN.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
-from functions import catalog
-from functions.catalog import FunctionSpec
+from contract import lambdas
+from contract.lambdas import LambdaSpec
+from contract.settings import Variable
 from infra.config import ModelSettings, StackSettings
 from infra.naming import ModelNames
 
@@ -34,58 +36,58 @@ class PipelineReferences:
 
 def pipeline_variables(
     settings: StackSettings, model: ModelSettings, refs: PipelineReferences
-) -> dict[str, pulumi.Input[str] | None]:
+) -> dict[Variable, pulumi.Input[str] | None]:
     names = ModelNames(settings.stack, model.name)
     return {
-        catalog.MODEL_NAME: model.name,
-        catalog.STACK_NAME: settings.stack,
-        catalog.LOG_LEVEL: settings.log_level,
-        catalog.BUCKET: refs.bucket,
-        catalog.DATA_PREFIX: names.data_prefix,
-        catalog.MANIFEST_PREFIX: names.manifest_prefix,
-        catalog.ARTIFACT_PREFIX: names.artifact_prefix,
-        catalog.CALLBACK_PREFIX: names.callback_prefix,
-        catalog.MARKER_PARAMETER: names.marker_parameter,
-        catalog.TRAINING_WINDOW_DAYS: str(model.training_window_days),
-        catalog.TIME_ZONE: model.schedule_time_zone,
+        lambdas.MODEL_NAME: model.name,
+        lambdas.STACK_NAME: settings.stack,
+        lambdas.LOG_LEVEL: settings.log_level,
+        lambdas.BUCKET: refs.bucket,
+        lambdas.DATA_PREFIX: names.data_prefix,
+        lambdas.MANIFEST_PREFIX: names.manifest_prefix,
+        lambdas.ARTIFACT_PREFIX: names.artifact_prefix,
+        lambdas.CALLBACK_PREFIX: names.callback_prefix,
+        lambdas.MARKER_PARAMETER: names.marker_parameter,
+        lambdas.TRAINING_WINDOW_DAYS: str(model.training_window_days),
+        lambdas.TIME_ZONE: model.schedule_time_zone,
         # Linear Learner serves with the image it trains with.
-        catalog.TRAINING_IMAGE: refs.algorithm_image,
-        catalog.INFERENCE_IMAGE: refs.algorithm_image,
-        catalog.SAGEMAKER_ROLE_ARN: refs.sagemaker_role_arn,
-        catalog.TRAINING_INSTANCE_TYPE: model.training_instance_type,
-        catalog.TRAINING_INSTANCE_COUNT: str(model.training_instance_count),
-        catalog.TRAINING_VOLUME_GB: str(model.training_volume_gb),
-        catalog.TRAINING_MAX_RUNTIME_SECONDS: str(model.training_max_runtime_seconds),
-        catalog.TRAINING_USE_SPOT: _flag(model.training_use_spot),
-        catalog.TRAINING_MAX_WAIT_SECONDS: _optional(model.spot_max_wait_seconds),
-        catalog.HYPERPARAMETERS: model.hyperparameters_json,
-        catalog.ENDPOINT_NAME: names.endpoint,
-        catalog.ENDPOINT_INSTANCE_TYPE: model.endpoint_instance_type,
-        catalog.ENDPOINT_INSTANCE_COUNT: str(model.endpoint_instance_count),
-        catalog.KEEP_PREVIOUS_VERSIONS: str(model.keep_previous_versions),
-        catalog.SLACK_ENABLED: _flag(settings.slack_enabled),
-        catalog.SLACK_CHANNEL: model.slack_channel,
-        catalog.SLACK_TOKEN_SECRET_ARN: refs.slack_secret_arn,
-        catalog.SLACK_API_URL: settings.slack_api_url,
-        catalog.STATE_MACHINE_ARN: refs.state_machine_arn,
-        catalog.SCHEDULER_ROLE_ARN: refs.scheduler_role_arn,
-        catalog.SCHEDULE_GROUP: refs.schedule_group,
-        catalog.DEBOUNCE_SCHEDULE_NAME: names.debounce_schedule,
-        catalog.DEBOUNCE_SECONDS: str(model.upload_debounce_seconds),
+        lambdas.TRAINING_IMAGE: refs.algorithm_image,
+        lambdas.INFERENCE_IMAGE: refs.algorithm_image,
+        lambdas.SAGEMAKER_ROLE_ARN: refs.sagemaker_role_arn,
+        lambdas.TRAINING_INSTANCE_TYPE: model.training_instance_type,
+        lambdas.TRAINING_INSTANCE_COUNT: str(model.training_instance_count),
+        lambdas.TRAINING_VOLUME_GB: str(model.training_volume_gb),
+        lambdas.TRAINING_MAX_RUNTIME_SECONDS: str(model.training_max_runtime_seconds),
+        lambdas.TRAINING_USE_SPOT: _flag(model.training_use_spot),
+        lambdas.TRAINING_MAX_WAIT_SECONDS: _optional(model.spot_max_wait_seconds),
+        lambdas.HYPERPARAMETERS: model.hyperparameters_json,
+        lambdas.ENDPOINT_NAME: names.endpoint,
+        lambdas.ENDPOINT_INSTANCE_TYPE: model.endpoint_instance_type,
+        lambdas.ENDPOINT_INSTANCE_COUNT: str(model.endpoint_instance_count),
+        lambdas.KEEP_PREVIOUS_VERSIONS: str(model.keep_previous_versions),
+        lambdas.SLACK_ENABLED: _flag(settings.slack_enabled),
+        lambdas.SLACK_CHANNEL: model.slack_channel,
+        lambdas.SLACK_TOKEN_SECRET_ARN: refs.slack_secret_arn,
+        lambdas.SLACK_API_URL: settings.slack_api_url,
+        lambdas.STATE_MACHINE_ARN: refs.state_machine_arn,
+        lambdas.SCHEDULER_ROLE_ARN: refs.scheduler_role_arn,
+        lambdas.SCHEDULE_GROUP: refs.schedule_group,
+        lambdas.DEBOUNCE_SCHEDULE_NAME: names.debounce_schedule,
+        lambdas.DEBOUNCE_SECONDS: str(model.upload_debounce_seconds),
     }
 
 
 def function_environment(
-    spec: FunctionSpec, variables: Mapping[str, pulumi.Input[str] | None]
+    spec: LambdaSpec[Any], values: Mapping[Variable, pulumi.Input[str] | None]
 ) -> dict[str, pulumi.Input[str]]:
-    missing = [name for name in spec.required_env if variables.get(name) is None]
+    missing = [v.name for v in spec.variables if v.required and values.get(v) is None]
     if missing:
         raise ValueError(f"{spec.key} requires {missing}, which this stack does not provide")
     environment: dict[str, pulumi.Input[str]] = {}
-    for name in (*spec.required_env, *spec.optional_env):
-        value = variables.get(name)
+    for variable in spec.variables:
+        value = values.get(variable)
         if value is not None:
-            environment[name] = value
+            environment[variable.name] = value
     return dict(sorted(environment.items()))
 
 

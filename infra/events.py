@@ -1,6 +1,6 @@
 """EventBridge patterns and the scheduler's execution input, as pure functions.
 
-The terminal statuses come from `functions.contract` (their one home), so the rule that
+The terminal statuses come from `contract.status` (their one home), so the rule that
 resumes CheckStatusWait and the state machine's Choice states agree on what "done" means.
 Only terminal events are delivered: a non-terminal event would wake nothing anyway.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from functions import contract
+from contract import document, status
 
 # EventBridge Scheduler replaces this context attribute with the fire time.
 SCHEDULED_TIME_ATTRIBUTE = "<aws.scheduler.scheduled-time>"
@@ -24,11 +24,11 @@ def training_state_change_pattern(run_resource_prefix: str) -> str:
     """Terminal state changes of this model's training jobs (`<model>-<run suffix>`)."""
     return _dumps(
         {
-            "source": [contract.EVENT_SOURCE],
-            "detail-type": [contract.EVENT_TRAINING_STATE_CHANGE],
+            "source": [status.EVENT_SOURCE],
+            "detail-type": [status.EVENT_TRAINING_STATE_CHANGE],
             "detail": {
                 "TrainingJobName": [{"prefix": run_resource_prefix}],
-                "TrainingJobStatus": list(contract.TERMINAL_STATUSES[contract.STAGE_TRAINING]),
+                "TrainingJobStatus": list(status.TERMINAL_STATUSES[status.STAGE_TRAINING]),
             },
         }
     )
@@ -38,14 +38,14 @@ def endpoint_state_change_pattern(endpoint_name: str) -> str:
     """Terminal state changes of this model's endpoint."""
     return _dumps(
         {
-            "source": [contract.EVENT_SOURCE],
-            "detail-type": [contract.EVENT_ENDPOINT_STATE_CHANGE],
+            "source": [status.EVENT_SOURCE],
+            "detail-type": [status.EVENT_ENDPOINT_STATE_CHANGE],
             "detail": {
                 "EndpointName": [endpoint_name],
                 # The events spell statuses IN_SERVICE, FAILED, ... (not Describe's InService).
                 "EndpointStatus": [
-                    contract.endpoint_event_status(status)
-                    for status in contract.TERMINAL_STATUSES[contract.STAGE_DEPLOYMENT]
+                    status.to_event_spelling(terminal)
+                    for terminal in status.TERMINAL_STATUSES[status.STAGE_DEPLOYMENT]
                 ],
             },
         }
@@ -67,7 +67,7 @@ def scheduled_run_input() -> str:
     """The execution input of a scheduled run (docs/design.md, the state document)."""
     return _dumps(
         {
-            contract.INPUT_TRIGGER: contract.TRIGGER_SCHEDULE,
-            contract.INPUT_SCHEDULED_TIME: SCHEDULED_TIME_ATTRIBUTE,
+            document.INPUT_TRIGGER: document.TRIGGER_SCHEDULE,
+            document.INPUT_SCHEDULED_TIME: SCHEDULED_TIME_ATTRIBUTE,
         }
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from functions.catalog import FunctionSpec
+from contract.kinds import LOG_LEVELS
+from contract.lambdas import LambdaSpec
 from infra.archives import BuiltArchive
 from infra.policies import service_trust_policy
 from infra.roles import role_with_policy
@@ -18,13 +20,9 @@ RUNTIME = aws.lambda_.Runtime.PYTHON3D14
 # The code and its one dependency (slack_sdk) are pure Python.
 ARCHITECTURE = "arm64"
 # Python logging levels (functions' LOG_LEVEL) → Lambda's application log levels.
-APPLICATION_LOG_LEVELS = {
-    "DEBUG": "DEBUG",
-    "INFO": "INFO",
-    "WARNING": "WARN",
-    "ERROR": "ERROR",
-    "CRITICAL": "FATAL",
-}
+APPLICATION_LOG_LEVELS = dict(
+    zip(LOG_LEVELS, ("DEBUG", "INFO", "WARN", "ERROR", "FATAL"), strict=True)
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class PipelineFunction(pulumi.ComponentResource):
         self,
         logical_name: str,
         *,
-        spec: FunctionSpec,
+        spec: LambdaSpec[Any],
         function_name: str,
         role_name: str,
         log_group_name: str,

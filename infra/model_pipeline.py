@@ -15,10 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pulumi
 
-from functions import catalog
+from contract.grants import SAGEMAKER_SERVICE, Resource
+from contract.lambdas import (
+    DEBOUNCE_UPLOAD,
+    ON_SAGEMAKER_EVENT,
+    PIPELINE_FUNCTIONS,
+    LambdaSpec,
+)
+from contract.settings import Variable
 from infra import outputs as out
 from infra import policies
 from infra.alarms import failed_executions_alarm
@@ -93,26 +101,17 @@ class ModelPipeline(pulumi.ComponentResource):
                 schedule_group=scheduler.group_name,
             ),
         )
-        functions = self._functions(
-            model=model,
-            names=names,
-            access=access,
-            shared=shared,
-            variables=variables,
-            tags=tags,
-        )
+        functions = self._functions(model, access, shared, variables, tags)
         orchestration = Orchestration(
             f"{model.name}-orchestration",
             context=context,
             model=model,
             access=access,
-            function_arns={
-                spec.key: functions[spec.key].arn for spec in catalog.PIPELINE_FUNCTIONS
-            },
+            function_arns={spec.key: functions[spec.key].arn for spec in PIPELINE_FUNCTIONS},
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        debounce = functions.get(catalog.DEBOUNCE_UPLOAD.key)
+        debounce = functions.get(DEBOUNCE_UPLOAD.key)
         Triggers(
             f"{model.name}-triggers",
             names=names,
@@ -121,7 +120,7 @@ class ModelPipeline(pulumi.ComponentResource):
             time_zone=model.schedule_time_zone,
             scheduler=scheduler,
             state_machine_arn=orchestration.arn,
-            on_sagemaker_event=functions[catalog.ON_SAGEMAKER_EVENT.key].function,
+            on_sagemaker_event=functions[ON_SAGEMAKER_EVENT.key].function,
             debounce_upload=debounce.function if debounce is not None else None,
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
@@ -163,7 +162,7 @@ class ModelPipeline(pulumi.ComponentResource):
             f"{model.name}-sagemaker",
             role_name=names.sagemaker_role,
             description=f"SageMaker execution role of {names.prefix}",
-            trust_policy=policies.service_trust_policy(policies.SAGEMAKER_SERVICE),
+            trust_policy=policies.service_trust_policy(SAGEMAKER_SERVICE),
             policy=policy_json(policies.sagemaker_policy(access)),
             tags=tags,
             parent=self,
@@ -174,17 +173,18 @@ class ModelPipeline(pulumi.ComponentResource):
 
     def _functions(
         self,
-        *,
         model: ModelSettings,
-        names: ModelNames,
         access: policies.PipelineAccess,
         shared: SharedResources,
-        variables: Mapping[str, pulumi.Input[str] | None],
+        variables: Mapping[Variable, pulumi.Input[str] | None],
         tags: dict[str, str],
     ) -> dict[str, PipelineFunction]:
-        specs = [*catalog.PIPELINE_FUNCTIONS, catalog.ON_SAGEMAKER_EVENT]
+        names = access.names
+        specs: list[LambdaSpec[Any]] = [*PIPELINE_FUNCTIONS, ON_SAGEMAKER_EVENT]
         if model.upload_trigger_enabled:
-            specs.append(catalog.DEBOUNCE_UPLOAD)
+            specs.append(DEBOUNCE_UPLOAD)
+        # The layers a function's spec asks for, by the package each one ships.
+        layers = {"slack_sdk": shared.slack_layer_arn}
         functions: dict[str, PipelineFunction] = {}
         for spec in specs:
             functions[spec.key] = PipelineFunction(
@@ -193,11 +193,10 @@ class ModelPipeline(pulumi.ComponentResource):
                 function_name=names.function(spec.key),
                 role_name=names.function_role(spec.key),
                 log_group_name=names.function_log_group(spec.key),
-                policy=self._function_policy(spec.key, access, shared),
+                policy=self._function_policy(spec, access, shared),
                 environment=function_environment(spec, variables),
                 deployment=shared.deployment,
-                # Only notify_slack imports slack_sdk.
-                layers=[shared.slack_layer_arn] if spec is catalog.NOTIFY_SLACK else [],
+                layers=[layers[package] for package in spec.layers],
                 tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -205,14 +204,17 @@ class ModelPipeline(pulumi.ComponentResource):
 
     @staticmethod
     def _function_policy(
-        key: str, access: policies.PipelineAccess, shared: SharedResources
+        spec: LambdaSpec[Any], access: policies.PipelineAccess, shared: SharedResources
     ) -> pulumi.Input[str]:
-        if key == catalog.NOTIFY_SLACK.key and shared.slack_secret_arn is not None:
+        reads_secret = any(Resource.SLACK_SECRET in grant.resources for grant in spec.grants)
+        if reads_secret and shared.slack_secret_arn is not None:
             # The created secret's ARN ends with a random suffix: known only once it exists.
             return shared.slack_secret_arn.apply(
-                lambda arn: policy_json(policies.function_policy(key, _with_secret(access, arn)))
+                lambda arn: policy_json(
+                    policies.function_policy(spec.key, _with_secret(access, arn))
+                )
             )
-        return policy_json(policies.function_policy(key, access))
+        return policy_json(policies.function_policy(spec.key, access))
 
 
 def _with_secret(access: policies.PipelineAccess, secret_arn: str) -> policies.PipelineAccess:

@@ -142,7 +142,7 @@ class ModelNames:
     # --- what the pipeline itself creates or writes --------------------------------------
     @property
     def endpoint(self) -> str:
-        """The endpoint's name is the model's name (SPEC.md, data conventions)."""
+        """The endpoint's name is the model's name: clients call the model by its name."""
         return self.model
 
     @property

@@ -1,20 +1,22 @@
 """Every IAM policy document of the stack, as pure functions of names and ARNs.
 
-Each role gets exactly the actions its code calls, on exactly the resources it touches
-(see the handlers in functions/ and docs/design.md). `Resource: "*"` appears only for the
-actions in WILDCARD_RESOURCE_ACTIONS, which IAM cannot scope to a resource; the reason is
-written next to each one, and the tests reject any other wildcard.
+Each role gets exactly the actions its code calls, on exactly the resources it touches. A
+function's are declared with the function, as grants (`contract.lambdas`, vocabulary in
+`contract.grants`); `function_policy` renders them for one model. `Resource: "*"` appears
+only for the actions in WILDCARD_RESOURCE_ACTIONS, which IAM cannot scope to a resource; the
+reason is written next to each one, and the tests reject any other wildcard.
 
 The documents are plain dicts so that tests can lint them with parliament directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from functions import catalog
+from contract.grants import Folder, Grant, Resource
+from contract.lambdas import BY_KEY
 from infra.arns import Arns
 from infra.naming import ModelNames
 
@@ -43,9 +45,6 @@ WILDCARD_RESOURCE_ACTIONS: Final[Mapping[str, str]] = {
     "ecr:GetAuthorizationToken": "a registry login token is account-wide",
     "cloudwatch:PutMetricData": "no resource type; scoped by the cloudwatch:namespace condition",
 }
-
-SAGEMAKER_SERVICE: Final = "sagemaker.amazonaws.com"
-SCHEDULER_SERVICE: Final = "scheduler.amazonaws.com"
 
 
 def _allow(
@@ -153,164 +152,58 @@ class PipelineAccess:
     def function_arn(self, key: str) -> str:
         return self.arns.lambda_function(self.names.function(key))
 
+    # --- what a grant names, as this model's ARNs ----------------------------------------
+    def resource_arn(self, resource: Resource) -> str | None:
+        """The ARN of `resource` (None: this stack has none, e.g. no Slack secret)."""
+        names = self.names
+        arns: dict[Resource, str | None] = {
+            Resource.BUCKET: self.bucket_arn,
+            Resource.DATA_OBJECTS: self.objects(names.data_prefix),
+            Resource.MANIFEST_OBJECTS: self.objects(names.manifest_prefix),
+            Resource.CALLBACK_OBJECTS: self.objects(names.callback_prefix),
+            Resource.MARKER: self.marker_arn,
+            Resource.STATE_MACHINE: self.state_machine_arn,
+            Resource.TRAINING_JOBS: self.run_resources("training-job"),
+            Resource.MODELS: self.run_resources("model"),
+            Resource.ENDPOINT_CONFIGS: self.run_resources("endpoint-config"),
+            Resource.ENDPOINT: self.endpoint_arn,
+            Resource.SLACK_SECRET: self.slack_secret_arn,
+            Resource.DEBOUNCE_SCHEDULE: self.debounce_schedule_arn,
+            Resource.SAGEMAKER_ROLE: self.sagemaker_role_arn,
+            Resource.SCHEDULER_ROLE: self.scheduler_role_arn,
+            Resource.EVERY_RESOURCE: "*",
+        }
+        return arns[resource]
 
-# --- shared statements -------------------------------------------------------------------
-def _list_prefixes(sid: str, access: PipelineAccess, *prefixes: str) -> Statement:
+    def folder_prefix(self, folder: Folder) -> str:
+        names = self.names
+        return {Folder.DATA: names.data_prefix, Folder.CALLBACKS: names.callback_prefix}[folder]
+
+
+# --- statements ------------------------------------------------------------------------
+def _listing(*prefixes: str) -> dict[str, Any]:
     # ListBucket is a bucket-level action: s3:prefix limits what may be listed. It also
     # lets S3 answer 404 (not 403) for a missing key under these prefixes.
-    return _allow(
-        sid,
-        ["s3:ListBucket"],
-        [access.bucket_arn],
-        {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
-    )
+    return {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}}
 
 
-def _pass_role(role_arn: str, service: str) -> Statement:
-    return _allow(
-        "PassRoleToService",
-        ["iam:PassRole"],
-        [role_arn],
-        {"StringEquals": {"iam:PassedToService": service}},
-    )
+def _condition(grant: Grant, access: PipelineAccess) -> dict[str, Any] | None:
+    if grant.listing:
+        return _listing(*(access.folder_prefix(folder) for folder in grant.listing))
+    if grant.passed_to:
+        return {"StringEquals": {"iam:PassedToService": grant.passed_to}}
+    return None
 
 
-def _describe_watched(access: PipelineAccess) -> list[Statement]:
-    return [
-        _allow(
-            "DescribeTrainingJobs",
-            ["sagemaker:DescribeTrainingJob"],
-            [access.run_resources("training-job")],
-        ),
-        _allow("DescribeEndpoint", ["sagemaker:DescribeEndpoint"], [access.endpoint_arn]),
-    ]
-
-
-def _resume_waits() -> Statement:
-    return _allow_any_resource("AnswerTaskTokens", ["states:SendTaskSuccess"])
-
-
-# --- one builder per function (catalog key) ---------------------------------------------
-def _check_data(access: PipelineAccess) -> list[Statement]:
-    names = access.names
-    return [
-        _list_prefixes("ListTrainingData", access, names.data_prefix),
-        _allow("ReadTrainingData", ["s3:GetObject"], [access.objects(names.data_prefix)]),
-        _allow("WriteManifests", ["s3:PutObject"], [access.objects(names.manifest_prefix)]),
-        _allow("ReadMarker", ["ssm:GetParameter"], [access.marker_arn]),
-        _allow("ListRunningExecutions", ["states:ListExecutions"], [access.state_machine_arn]),
-    ]
-
-
-def _start_training_job(access: PipelineAccess) -> list[Statement]:
-    return [
-        _allow(
-            "StartTrainingJobs",
-            [
-                "sagemaker:CreateTrainingJob",
-                "sagemaker:DescribeTrainingJob",
-                # CreateTrainingJob with Tags is also authorized as AddTags.
-                "sagemaker:AddTags",
-            ],
-            [access.run_resources("training-job")],
-        ),
-        _pass_role(access.sagemaker_role_arn, SAGEMAKER_SERVICE),
-    ]
-
-
-def _get_status(access: PipelineAccess) -> list[Statement]:
-    return _describe_watched(access)
-
-
-def _await_status(access: PipelineAccess) -> list[Statement]:
-    callbacks = access.objects(access.names.callback_prefix)
-    return [
-        _allow("StoreTaskTokens", ["s3:PutObject", "s3:DeleteObject"], [callbacks]),
-        *_describe_watched(access),
-        _resume_waits(),
-    ]
-
-
-def _on_sagemaker_event(access: PipelineAccess) -> list[Statement]:
-    callbacks = access.objects(access.names.callback_prefix)
-    return [
-        _list_prefixes("FindTaskTokens", access, access.names.callback_prefix),
-        _allow("ReadTaskTokens", ["s3:GetObject", "s3:DeleteObject"], [callbacks]),
-        _resume_waits(),
-    ]
-
-
-def _deploy_model(access: PipelineAccess) -> list[Statement]:
-    models = access.run_resources("model")
-    configs = access.run_resources("endpoint-config")
-    return [
-        _allow(
-            "ManageRunModels",
-            [
-                "sagemaker:CreateModel",
-                "sagemaker:DescribeModel",
-                "sagemaker:DeleteModel",
-                "sagemaker:AddTags",
-            ],
-            [models],
-        ),
-        _allow(
-            "ManageRunEndpointConfigs",
-            [
-                "sagemaker:CreateEndpointConfig",
-                "sagemaker:DescribeEndpointConfig",
-                "sagemaker:DeleteEndpointConfig",
-                "sagemaker:AddTags",
-            ],
-            [configs],
-        ),
-        # CreateEndpoint/UpdateEndpoint are authorized on the endpoint AND the config.
-        _allow(
-            "DeployEndpoint",
-            ["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:AddTags"],
-            [access.endpoint_arn, configs],
-        ),
-        _allow("DescribeEndpoint", ["sagemaker:DescribeEndpoint"], [access.endpoint_arn]),
-        # Cleanup of older versions lists by name; List* has no resource-level permission.
-        _allow_any_resource(
-            "ListVersions", ["sagemaker:ListModels", "sagemaker:ListEndpointConfigs"]
-        ),
-        _pass_role(access.sagemaker_role_arn, SAGEMAKER_SERVICE),
-    ]
-
-
-def _notify_slack(access: PipelineAccess) -> list[Statement]:
-    if access.slack_secret_arn is None:
-        return []  # Slack disabled: nothing to read
-    return [_allow("ReadSlackToken", ["secretsmanager:GetSecretValue"], [access.slack_secret_arn])]
-
-
-def _update_parameters(access: PipelineAccess) -> list[Statement]:
-    return [_allow("AdvanceMarker", ["ssm:GetParameter", "ssm:PutParameter"], [access.marker_arn])]
-
-
-def _debounce_upload(access: PipelineAccess) -> list[Statement]:
-    return [
-        _allow(
-            "SetDebounceSchedule",
-            ["scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule"],
-            [access.debounce_schedule_arn],
-        ),
-        _pass_role(access.scheduler_role_arn, SCHEDULER_SERVICE),
-    ]
-
-
-_FUNCTION_STATEMENTS: Final[Mapping[str, Callable[[PipelineAccess], list[Statement]]]] = {
-    catalog.CHECK_DATA.key: _check_data,
-    catalog.START_TRAINING_JOB.key: _start_training_job,
-    catalog.GET_STATUS.key: _get_status,
-    catalog.AWAIT_STATUS.key: _await_status,
-    catalog.ON_SAGEMAKER_EVENT.key: _on_sagemaker_event,
-    catalog.DEPLOY_MODEL.key: _deploy_model,
-    catalog.NOTIFY_SLACK.key: _notify_slack,
-    catalog.UPDATE_PARAMETERS.key: _update_parameters,
-    catalog.DEBOUNCE_UPLOAD.key: _debounce_upload,
-}
+def _grant_statement(grant: Grant, access: PipelineAccess) -> Statement | None:
+    """One grant as this model's statement; None when the stack lacks its resource."""
+    resources = [access.resource_arn(resource) for resource in grant.resources]
+    if None in resources:
+        return None
+    condition = _condition(grant, access)
+    if resources == ["*"]:
+        return _allow_any_resource(grant.sid, grant.actions, condition)
+    return _allow(grant.sid, grant.actions, [r for r in resources if r], condition)
 
 
 def _tracing(access: PipelineAccess, *actions: str) -> list[Statement]:
@@ -318,10 +211,11 @@ def _tracing(access: PipelineAccess, *actions: str) -> list[Statement]:
 
 
 def function_policy(key: str, access: PipelineAccess) -> Policy:
-    """The inline policy of function `key`'s role (a functions.catalog key)."""
+    """The inline policy of function `key`'s role: its grants, its logs, its traces."""
     log_group = access.names.function_log_group(key)
+    grants = (_grant_statement(grant, access) for grant in BY_KEY[key].grants)
     return _policy(
-        *_FUNCTION_STATEMENTS[key](access),
+        *(statement for statement in grants if statement is not None),
         _allow(
             "WriteOwnLogs",
             ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -371,7 +265,12 @@ def sagemaker_policy(access: PipelineAccess) -> Policy:
     training_logs = "/aws/sagemaker/TrainingJobs"
     endpoint_logs = f"/aws/sagemaker/Endpoints/{names.endpoint}"
     return _policy(
-        _list_prefixes("ListInputs", access, data, manifests, artifacts),
+        _allow(
+            "ListInputs",
+            ["s3:ListBucket"],
+            [access.bucket_arn],
+            _listing(data, manifests, artifacts),
+        ),
         _allow(
             "ReadInputsAndModels",
             ["s3:GetObject"],
@@ -406,7 +305,3 @@ def sagemaker_policy(access: PipelineAccess) -> Policy:
             {"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
         ),
     )
-
-
-def function_keys_with_policies() -> tuple[str, ...]:
-    return tuple(_FUNCTION_STATEMENTS)

@@ -5,7 +5,7 @@ this one function. Stack outputs:
 
 - `region`
 - `models`: per model name, `bucket`, `stateMachineArn`, `stateMachineConsoleUrl`,
-  `endpointName`, `markerParameter`, `dataPrefix` and `functionArns` (catalog key → ARN).
+  `endpointName`, `markerParameter`, `dataPrefix` and `functionArns` (function key → ARN).
 """
 
 from __future__ import annotations

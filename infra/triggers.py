@@ -16,15 +16,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from contract.grants import SCHEDULER_SERVICE
 from infra import events
 from infra.context import DeployContext
 from infra.naming import ModelNames
-from infra.policies import (
-    SCHEDULER_SERVICE,
-    PipelineAccess,
-    scheduler_policy,
-    service_trust_policy,
-)
+from infra.policies import PipelineAccess, scheduler_policy, service_trust_policy
 from infra.roles import policy_json, role_with_policy
 
 # A scheduled run that cannot start (throttling, a transient error) is retried for an hour;
@@ -108,29 +104,40 @@ class Triggers(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[scheduler.policy]),
         )
-        self._route(
-            f"{logical_name}-training-events",
-            rule_name=names.training_events_rule,
-            description="Terminal state changes of this model's training jobs",
-            pattern=events.training_state_change_pattern(names.run_resource_prefix),
-            function=on_sagemaker_event,
-            tags=tags,
-        )
-        self._route(
-            f"{logical_name}-endpoint-events",
-            rule_name=names.endpoint_events_rule,
-            description="Terminal state changes of this model's endpoint",
-            pattern=events.endpoint_state_change_pattern(names.endpoint),
-            function=on_sagemaker_event,
-            tags=tags,
-        )
+        # (logical name suffix, rule name, description, event pattern, function)
+        routes = [
+            (
+                "training-events",
+                names.training_events_rule,
+                "Terminal state changes of this model's training jobs",
+                events.training_state_change_pattern(names.run_resource_prefix),
+                on_sagemaker_event,
+            ),
+            (
+                "endpoint-events",
+                names.endpoint_events_rule,
+                "Terminal state changes of this model's endpoint",
+                events.endpoint_state_change_pattern(names.endpoint),
+                on_sagemaker_event,
+            ),
+        ]
         if debounce_upload is not None:
+            routes.append(
+                (
+                    "uploads",
+                    names.upload_rule,
+                    "New training data files",
+                    events.data_upload_pattern(bucket, names.data_prefix),
+                    debounce_upload,
+                )
+            )
+        for suffix, rule_name, description, pattern, function in routes:
             self._route(
-                f"{logical_name}-uploads",
-                rule_name=names.upload_rule,
-                description="New training data files",
-                pattern=events.data_upload_pattern(bucket, names.data_prefix),
-                function=debounce_upload,
+                f"{logical_name}-{suffix}",
+                rule_name=rule_name,
+                description=description,
+                pattern=pattern,
+                function=function,
                 tags=tags,
             )
         self.register_outputs({})

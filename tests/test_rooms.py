@@ -1,8 +1,9 @@
 """Who may enter which room: the imports of each production package, parsed, not grepped.
 
-workflow/ is pure Python (it may read the two stdlib-only modules of functions/ that name the
-contract); functions/ imports boto3, slack_sdk and itself; infra/ never imports the embedded
-runtime. A regression fails here, naming the file, the line and the import.
+contract/ is the standard library only: the Lambda package ships it, and every other room may
+read it. workflow/ is pure Python and never reaches into functions/; functions/ imports
+boto3, slack_sdk and itself; infra/ reads the definition from workflow/ and never imports the
+embedded runtime. A regression fails here, naming the file, the line and the import.
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
 # room -> (allowed top-level packages besides the stdlib, allowed modules of other rooms)
 RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "workflow": (frozenset({"workflow"}), frozenset({"functions.contract", "functions.catalog"})),
+    "contract": (frozenset({"contract"}), frozenset()),
+    "workflow": (frozenset({"workflow", "contract"}), frozenset()),
     "functions": (
-        frozenset({"functions", "boto3", "botocore", "slack_sdk", "mypy_boto3_s3"}),
+        frozenset({"functions", "contract", "boto3", "botocore", "slack_sdk", "mypy_boto3_s3"}),
         frozenset(),
     ),
     "infra": (
-        frozenset({"infra", "pulumi", "pulumi_aws", "yaml", "boto3", "botocore"}),
-        frozenset({"workflow", "functions.contract", "functions.catalog"}),
+        frozenset(
+            {"infra", "contract", "workflow", "pulumi", "pulumi_aws", "yaml", "boto3", "botocore"}
+        ),
+        frozenset(),
     ),
 }
 
@@ -40,7 +44,7 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found += [(node.lineno, node.module)]
-            # `from functions import contract` enters functions.contract
+            # `from contract import status` enters contract.status
             found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
     return found
 
@@ -61,7 +65,7 @@ def _violations(room: str) -> list[str]:
         for line, module in imports:
             if _allowed(module, packages, modules):
                 continue
-            # `from functions import contract` also yields `functions`, judged by its member.
+            # `from contract import status` also yields `contract`, judged by its member.
             if any(n.startswith(f"{module}.") and _allowed(n, packages, modules) for n in names):
                 continue
             problems.append(f"{path.relative_to(REPO)}:{line} imports {module}")
@@ -76,9 +80,11 @@ def test_each_room_imports_only_what_it_may(room: str) -> None:
 def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(
-        "import boto3\nfrom localcloud import runtime\nfrom functions import contract\n"
+        "import boto3\nfrom localcloud import runtime\nfrom functions import naming\n"
+        "from contract import status\nfrom contract.document import KEY_DATA\n"
     )
     imports = _imports(sample)
     packages, modules = RULES["workflow"]
-    bad = [m for _, m in imports if not _allowed(m, packages, modules)]
-    assert "boto3" in bad and "localcloud" in bad and "functions.contract" not in bad
+    bad = {m for _, m in imports if not _allowed(m, packages, modules)}
+    assert {"boto3", "localcloud", "functions", "functions.naming"} <= bad
+    assert not bad & {"contract", "contract.status", "contract.document"}

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from functions.contract import next_poll_timeout
+from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.rules import Named, at_least, at_most
+from contract.waits import (
+    POLL_MIN_SECONDS,
+    next_poll_timeout,
+    poll_bounds_problems,
+    spot_max_wait_problems,
+)
 
 HOUR = 3600
 DAY = 24 * HOUR
-# SageMaker's own ceiling for MaxRuntimeInSeconds / MaxWaitTimeInSeconds.
-SAGEMAKER_MAX_RUNTIME_SECONDS = 28 * DAY
 
 
 @dataclass(frozen=True)
@@ -40,31 +45,24 @@ class PipelineOptions:
     lambda_retry_max_delay_seconds: int = 60
 
     def __post_init__(self) -> None:
-        problems = []
-        if not 60 <= self.poll_initial_seconds <= self.poll_max_seconds:
-            problems.append(
-                "poll_initial_seconds must be at least 60 and at most poll_max_seconds "
-                f"(got {self.poll_initial_seconds} and {self.poll_max_seconds})"
-            )
-        if not 1 <= self.training_max_runtime_seconds <= SAGEMAKER_MAX_RUNTIME_SECONDS:
-            problems.append(
-                "training_max_runtime_seconds must be between 1 and "
-                f"{SAGEMAKER_MAX_RUNTIME_SECONDS} (got {self.training_max_runtime_seconds})"
-            )
-        if self.training_max_wait_seconds is not None and not (
-            self.training_max_runtime_seconds
-            <= self.training_max_wait_seconds
-            <= SAGEMAKER_MAX_RUNTIME_SECONDS
-        ):
-            problems.append(
-                "training_max_wait_seconds must be at least training_max_runtime_seconds and "
-                f"at most {SAGEMAKER_MAX_RUNTIME_SECONDS} (got {self.training_max_wait_seconds})"
-            )
-        if self.deployment_timeout_seconds < 60:
-            problems.append(
-                f"deployment_timeout_seconds must be at least 60 "
-                f"(got {self.deployment_timeout_seconds})"
-            )
+        # The stack's config checks the same rules with the keys users write (infra.config);
+        # these guard the builder's other callers, worded with the field names.
+        initial = Named("poll_initial_seconds", self.poll_initial_seconds)
+        runtime = Named("training_max_runtime_seconds", self.training_max_runtime_seconds)
+        wait = Named("training_max_wait_seconds", self.training_max_wait_seconds)
+        sagemaker_limit = Named("SageMaker's limit", SAGEMAKER_MAX_RUNTIME_SECONDS)
+        problems = [
+            *at_least(initial, Named("the shortest poll", POLL_MIN_SECONDS)),
+            *poll_bounds_problems(initial, Named("poll_max_seconds", self.poll_max_seconds)),
+            *at_least(runtime, Named("one second", 1)),
+            *at_most(runtime, sagemaker_limit),
+            *spot_max_wait_problems(Named("spot training", wait.value is not None), wait, runtime),
+            *at_most(wait, sagemaker_limit),
+            *at_least(
+                Named("deployment_timeout_seconds", self.deployment_timeout_seconds),
+                Named("a minute", 60),
+            ),
+        ]
         if self.lambda_retry_attempts < 0 or self.lambda_retry_interval_seconds < 1:
             problems.append("lambda retry attempts must be ≥ 0 and interval ≥ 1 s")
         if problems:

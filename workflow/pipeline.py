@@ -2,10 +2,10 @@
 
 The original sample's states keep their names and types (users know them; `SEED_STATES` in
 tests/workflow/test_pipeline_graph.py pins them); what changed and why is in docs/design.md.
-Routing is built from the status classification in `functions.contract`, so the Choice rules,
+Routing is built from the status classification in `contract.status`, so the Choice rules,
 the Lambdas and the EventBridge rule can never disagree about which status means what.
-Deploy-time values (Lambda ARNs) are `Placeholder`s named by `functions.catalog` keys; infra
-resolves them.
+Deploy-time values (Lambda ARNs) are `Placeholder`s named by the keys of the Lambda
+declarations in `contract.lambdas`; infra resolves them.
 
 `build_pipeline` declares every state first, then wires them in the order a run meets them:
 the main path, the wait loop, the failure path.
@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from functions import catalog
-from functions import contract as c
+from contract import document, errors, lambdas, status
 from workflow.asl import (
     Choice,
     Condition,
@@ -71,40 +70,40 @@ TRANSIENT_LAMBDA_ERRORS = (
 )
 
 # Where the tasks leave their results: top-level fields of the state document.
-DATA_PATH = f"$.{c.KEY_DATA}"
-STATUS_PATH = f"$.{c.KEY_STATUS}"
-TRAINING_PATH = f"$.{c.KEY_TRAINING}"
-NOTIFICATION_PATH = f"$.{c.KEY_NOTIFICATION}"
-WAKE_PATH = f"$.{c.KEY_WAKE}"
-ERROR_PATH = f"$.{c.KEY_ERROR}"
+DATA_PATH = f"$.{document.KEY_DATA}"
+STATUS_PATH = f"$.{document.KEY_STATUS}"
+TRAINING_PATH = f"$.{document.KEY_TRAINING}"
+NOTIFICATION_PATH = f"$.{document.KEY_NOTIFICATION}"
+WAKE_PATH = f"$.{document.KEY_WAKE}"
+ERROR_PATH = f"$.{document.KEY_ERROR}"
 
 # JSONPaths into the state document.
-DECISION = f"$.{c.KEY_DATA}.{c.DATA_DECISION}"
-IGNORED_COUNT = f"$.{c.KEY_DATA}.{c.DATA_IGNORED_COUNT}"
-STAGE = f"$.{c.KEY_STATUS}.{c.STATUS_STAGE}"
-STATUS = f"$.{c.KEY_STATUS}.{c.STATUS_STATUS}"
-NAME = f"$.{c.KEY_STATUS}.{c.STATUS_NAME}"
-SERVING = f"$.{c.KEY_STATUS}.{c.STATUS_SERVING}"
-POLL_COUNT = f"$.{c.KEY_STATUS}.{c.STATUS_POLL}.{c.POLL_COUNT}"
-POLL_TIMEOUT = f"$.{c.KEY_STATUS}.{c.STATUS_POLL}.{c.POLL_TIMEOUT_SECONDS}"
+DECISION = f"$.{document.KEY_DATA}.{document.DATA_DECISION}"
+IGNORED_COUNT = f"$.{document.KEY_DATA}.{document.DATA_IGNORED_COUNT}"
+STAGE = f"$.{document.KEY_STATUS}.{document.STATUS_STAGE}"
+STATUS = f"$.{document.KEY_STATUS}.{document.STATUS_STATUS}"
+NAME = f"$.{document.KEY_STATUS}.{document.STATUS_NAME}"
+SERVING = f"$.{document.KEY_STATUS}.{document.STATUS_SERVING}"
+POLL_COUNT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_COUNT}"
+POLL_TIMEOUT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_TIMEOUT_SECONDS}"
 
 EXECUTION_NAME = {"name.$": "$$.Execution.Name"}
 EXECUTION = {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id"}
 # What every status-message task sends notify_slack: the whole document (it picks the news).
 SLACK_STATUS_PAYLOAD = {
-    c.NOTIFY_KIND: c.NOTIFY_KIND_STATUS,
+    document.NOTIFY_KIND: document.NOTIFY_KIND_STATUS,
     "document.$": "$",
     "execution": EXECUTION,
 }
 # The whole document too: `status` and `data` may be absent, depending on where it failed.
 SLACK_FAILURE_PAYLOAD = {
-    c.NOTIFY_KIND: c.NOTIFY_KIND_FAILURE,
+    document.NOTIFY_KIND: document.NOTIFY_KIND_FAILURE,
     "document.$": "$",
     "execution": EXECUTION,
 }
 
 
-def function_timeout_seconds(function: catalog.FunctionSpec) -> int:
+def function_timeout_seconds(function: lambdas.LambdaSpec) -> int:
     """A task gives up a little after its function's own timeout."""
     return function.timeout_seconds + 30
 
@@ -146,14 +145,14 @@ class _LambdaTasks:
         self.retry = transient_lambda_retry(options)
         # CheckStatusWait's safety timeout: the first value, doubled per poll up to the max.
         self.polling = {
-            c.POLLING_INITIAL_SECONDS: options.poll_initial_seconds,
-            c.POLLING_MAX_SECONDS: options.poll_max_seconds,
+            document.POLLING_INITIAL_SECONDS: options.poll_initial_seconds,
+            document.POLLING_MAX_SECONDS: options.poll_max_seconds,
         }
 
     def invoke(
         self,
         name: str,
-        function: catalog.FunctionSpec,
+        function: lambdas.LambdaSpec,
         parameters: dict[str, Any],
         result_path: str,
         *,
@@ -170,7 +169,7 @@ class _LambdaTasks:
         return task.retry(self.retry)
 
     def status_message(self, name: str) -> Task:
-        return self.invoke(name, catalog.NOTIFY_SLACK, SLACK_STATUS_PAYLOAD, NOTIFICATION_PATH)
+        return self.invoke(name, lambdas.NOTIFY_SLACK, SLACK_STATUS_PAYLOAD, NOTIFICATION_PATH)
 
 
 class _MainPath:
@@ -183,7 +182,7 @@ class _MainPath:
             "stateMachineArn.$": "$$.StateMachine.Id",
         }
         self.check_data = tasks.invoke(
-            CHECK_DATA, catalog.CHECK_DATA, {"input.$": "$", "execution": run_context}, DATA_PATH
+            CHECK_DATA, lambdas.CHECK_DATA, {"input.$": "$", "execution": run_context}, DATA_PATH
         )
         self.check_data_branch = Choice(
             CHECK_DATA_BRANCH, comment="Train only when there is data newer than the marker"
@@ -200,7 +199,7 @@ class _MainPath:
         )
         self.start_training_job = tasks.invoke(
             START_TRAINING_JOB,
-            catalog.START_TRAINING_JOB,
+            lambdas.START_TRAINING_JOB,
             {"data.$": DATA_PATH, "execution": EXECUTION_NAME, "polling": tasks.polling},
             STATUS_PATH,
         )
@@ -217,7 +216,7 @@ class _MainPath:
         )
         self.deploy_model = tasks.invoke(
             DEPLOY_MODEL,
-            catalog.DEPLOY_MODEL,
+            lambdas.DEPLOY_MODEL,
             {
                 "training.$": TRAINING_PATH,
                 "data.$": DATA_PATH,
@@ -234,18 +233,18 @@ class _MainPath:
         self.deployment_completed = Pass(
             DEPLOYMENT_COMPLETED,
             input_path=STATUS_PATH,
-            result_path=f"$.{c.KEY_DEPLOYMENT}",
+            result_path=f"$.{document.KEY_DEPLOYMENT}",
             comment="The endpoint serves this run's model",
         )
         # The only writer of the marker: the data counts as used once the new model serves.
         self.update_parameters = tasks.invoke(
             UPDATE_PARAMETERS,
-            catalog.UPDATE_PARAMETERS,
+            lambdas.UPDATE_PARAMETERS,
             {
-                f"{c.DATA_NEWEST_DATE}.$": f"{DATA_PATH}.{c.DATA_NEWEST_DATE}",
+                f"{document.DATA_NEWEST_DATE}.$": f"{DATA_PATH}.{document.DATA_NEWEST_DATE}",
                 "execution": EXECUTION_NAME,
             },
-            f"$.{c.KEY_MARKER}",
+            f"$.{document.KEY_MARKER}",
         )
 
 
@@ -258,7 +257,7 @@ class _WaitLoop:
             CHECK_STATUS_WAIT,
             LAMBDA_CALLBACK_RESOURCE,
             parameters={
-                "FunctionName": Placeholder(catalog.AWAIT_STATUS.key),
+                "FunctionName": Placeholder(lambdas.AWAIT_STATUS.key),
                 "Payload": {
                     "taskToken.$": "$$.Task.Token",
                     "stage.$": STAGE,
@@ -272,7 +271,7 @@ class _WaitLoop:
         ).retry(tasks.retry)
         self.get_status = tasks.invoke(
             GET_STATUS,
-            catalog.GET_STATUS,
+            lambdas.GET_STATUS,
             {"status.$": STATUS_PATH, "polling": tasks.polling},
             STATUS_PATH,
         )
@@ -291,7 +290,7 @@ class _FailurePath:
         self.status_check_timed_out = Pass(
             STATUS_CHECK_TIMED_OUT,
             parameters={
-                "Error": c.ERROR_STATUS_CHECK_TIMED_OUT,
+                "Error": errors.ERROR_STATUS_CHECK_TIMED_OUT,
                 "Cause": "SageMaker did not reach a final status within the deadline derived "
                 "from the stack's MaxRuntime / deployment timeout",
             },
@@ -300,14 +299,14 @@ class _FailurePath:
         self.status_unreadable = Pass(
             STATUS_UNREADABLE,
             parameters={
-                "Error": c.ERROR_STATUS_UNREADABLE,
+                "Error": errors.ERROR_STATUS_UNREADABLE,
                 "Cause": "The status document lacks its stage, name or poll counters",
             },
             result_path=ERROR_PATH,
         )
         self.notify_failure = tasks.invoke(
             NOTIFY_FAILURE,
-            catalog.NOTIFY_SLACK,
+            lambdas.NOTIFY_SLACK,
             SLACK_FAILURE_PAYLOAD,
             NOTIFICATION_PATH,
             comment="Tells Slack what failed; its own failure never hides the original one",
@@ -317,13 +316,13 @@ class _FailurePath:
         )
         self.job_failed = Fail(
             JOB_FAILED,
-            error=c.ERROR_TRAINING_FAILED,
+            error=errors.ERROR_TRAINING_FAILED,
             cause="The data check or the training failed; the marker is untouched so the data "
             "is retried next run. Slack and the execution history have the details.",
         )
         self.deployment_failed = Fail(
             DEPLOYMENT_FAILED,
-            error=c.ERROR_DEPLOYMENT_FAILED,
+            error=errors.ERROR_DEPLOYMENT_FAILED,
             cause="The new model was not deployed (the endpoint keeps serving the previous "
             "one, or needs attention); the marker is untouched. Slack has the details.",
         )
@@ -333,8 +332,10 @@ class _FailurePath:
 def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> None:
     main.check_data.next(main.check_data_branch)
     (
-        main.check_data_branch.when(_string_is(DECISION, c.DECISION_TRAIN), main.start_training_job)
-        .when(_string_is(DECISION, c.DECISION_RUN_IN_PROGRESS), main.another_run)
+        main.check_data_branch.when(
+            _string_is(DECISION, document.DECISION_TRAIN), main.start_training_job
+        )
+        .when(_string_is(DECISION, document.DECISION_RUN_IN_PROGRESS), main.another_run)
         .when(_files_ignored(), main.notify_ignored)
         .otherwise(main.no_new_data)
     )
@@ -344,16 +345,23 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
     _carry_on(main.notify_slack, main.notify_slack_branch)
     (
         main.notify_slack_branch.when(
-            _status_in(c.STAGE_TRAINING, c.TRAINING_SUCCEEDED), main.job_completed
+            _status_in(status.STAGE_TRAINING, status.TRAINING_SUCCEEDED), main.job_completed
         )
-        .when(_status_in(c.STAGE_TRAINING, c.TRAINING_FAILED), failure.job_failed)
+        .when(_status_in(status.STAGE_TRAINING, status.TRAINING_FAILED), failure.job_failed)
         .when(
-            Condition.and_(_status_in(c.STAGE_DEPLOYMENT, c.ENDPOINT_SUCCEEDED), _serving()),
+            Condition.and_(
+                _status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_SUCCEEDED), _serving()
+            ),
             main.deployment_completed,
         )
         # InService without our config: the update was rolled back; the old model serves.
-        .when(_status_in(c.STAGE_DEPLOYMENT, c.ENDPOINT_SUCCEEDED), failure.deployment_failed)
-        .when(_status_in(c.STAGE_DEPLOYMENT, c.ENDPOINT_FAILED), failure.deployment_failed)
+        .when(
+            _status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_SUCCEEDED),
+            failure.deployment_failed,
+        )
+        .when(
+            _status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_FAILED), failure.deployment_failed
+        )
         .when(Condition.not_(_readable_status()), failure.status_unreadable)
         # Not final: the training just started, or a status this code does not know yet.
         .otherwise(loop.check_status_wait)
@@ -373,18 +381,18 @@ def _wire_wait_loop(
     loop.check_status_wait.catch([Errors.TIMEOUT], loop.get_status, result_path=WAKE_PATH)
     loop.check_status_wait.next(loop.get_status).next(loop.check_status_branch)
     terminal = Condition.or_(
-        _status_in(c.STAGE_TRAINING, c.TERMINAL_STATUSES[c.STAGE_TRAINING]),
-        _status_in(c.STAGE_DEPLOYMENT, c.TERMINAL_STATUSES[c.STAGE_DEPLOYMENT]),
+        _status_in(status.STAGE_TRAINING, status.TERMINAL_STATUSES[status.STAGE_TRAINING]),
+        _status_in(status.STAGE_DEPLOYMENT, status.TERMINAL_STATUSES[status.STAGE_DEPLOYMENT]),
     )
     (
         loop.check_status_branch.when(Condition.not_(_readable_status()), failure.status_unreadable)
         .when(terminal, main.notify_slack)
         .when(
-            _polls_used_up(c.STAGE_TRAINING, options.training_max_polls),
+            _polls_used_up(status.STAGE_TRAINING, options.training_max_polls),
             failure.status_check_timed_out,
         )
         .when(
-            _polls_used_up(c.STAGE_DEPLOYMENT, options.deployment_max_polls),
+            _polls_used_up(status.STAGE_DEPLOYMENT, options.deployment_max_polls),
             failure.status_check_timed_out,
         )
         .otherwise(loop.check_status_wait)
@@ -406,7 +414,7 @@ def _wire_failure_path(failure: _FailurePath, main: _MainPath, loop: _WaitLoop) 
     failure.status_unreadable.next(failure.notify_failure)
     _carry_on(failure.notify_failure, failure.failure_branch)
     failure.failure_branch.when(
-        _string_is(STAGE, c.STAGE_DEPLOYMENT), failure.deployment_failed
+        _string_is(STAGE, status.STAGE_DEPLOYMENT), failure.deployment_failed
     ).otherwise(failure.job_failed)
 
 
@@ -438,7 +446,7 @@ def _readable_status() -> Condition:
     return Condition.and_(
         Condition.is_present(STAGE),
         Condition.is_string(STAGE),
-        Condition.or_(*(Condition.string_equals(STAGE, stage) for stage in c.STAGES)),
+        Condition.or_(*(Condition.string_equals(STAGE, stage) for stage in status.STAGES)),
         Condition.is_present(NAME),
         Condition.is_string(NAME),
         Condition.is_present(POLL_COUNT),

@@ -11,19 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from functions import contract as c
-from workflow import pipeline as p
+from contract import document
+from contract.status import ENDPOINT_SUCCEEDED, KNOWN_STATUSES, STAGE_DEPLOYMENT
+from workflow import pipeline
 from workflow.asl import StateMachine, StatesError
 
 UNKNOWN_STATUS = "SomeStatusAWSAddsLater"
-
-
-def known_statuses() -> dict[str, tuple[str, ...]]:
-    """Per stage, every status the contract classifies (= botocore's enum, tested)."""
-    return {
-        c.STAGE_TRAINING: c.TRAINING_WAITING + c.TRAINING_SUCCEEDED + c.TRAINING_FAILED,
-        c.STAGE_DEPLOYMENT: c.ENDPOINT_WAITING + c.ENDPOINT_SUCCEEDED + c.ENDPOINT_FAILED,
-    }
 
 
 def status_document(
@@ -31,14 +24,20 @@ def status_document(
 ) -> dict[str, Any]:
     """A state document as it stands after GetStatus (or StartTrainingJob/DeployModel)."""
     return {
-        c.KEY_DATA: {c.DATA_DECISION: c.DECISION_TRAIN, "newestDate": "2026-01-02"},
-        c.KEY_STATUS: {
-            c.STATUS_STAGE: stage,
-            c.STATUS_STATUS: status,
-            "name": "linear-learner-20260102-0a1b2c3d",
+        document.KEY_DATA: {
+            document.DATA_DECISION: document.DECISION_TRAIN,
+            document.DATA_NEWEST_DATE: "2026-01-02",
+        },
+        document.KEY_STATUS: {
+            document.STATUS_STAGE: stage,
+            document.STATUS_STATUS: status,
+            document.STATUS_NAME: "linear-learner-20260102-0a1b2c3d",
             "message": "",
-            c.STATUS_SERVING: serving if stage == c.STAGE_DEPLOYMENT else False,
-            c.STATUS_POLL: {c.POLL_COUNT: poll_count, c.POLL_TIMEOUT_SECONDS: 600},
+            document.STATUS_SERVING: serving if stage == STAGE_DEPLOYMENT else False,
+            document.STATUS_POLL: {
+                document.POLL_COUNT: poll_count,
+                document.POLL_TIMEOUT_SECONDS: 600,
+            },
         },
     }
 
@@ -61,36 +60,24 @@ class Row:
 
 
 def routing_table(machine: StateMachine | None = None) -> list[Row]:
-    machine = machine or p.build_pipeline()
+    machine = machine or pipeline.build_pipeline()
     rows = []
-    for stage, statuses in known_statuses().items():
+    for stage, statuses in KNOWN_STATUSES.items():
         for status in (*statuses, UNKNOWN_STATUS):
-            doc = status_document(stage, status)
-            rows.append(
-                Row(
-                    stage,
-                    status,
-                    route(machine, p.NOTIFY_SLACK_BRANCH, doc),
-                    route(machine, p.CHECK_STATUS_BRANCH, doc),
-                )
-            )
-            if stage == c.STAGE_DEPLOYMENT and status in c.ENDPOINT_SUCCEEDED:
+            cases = [(status_document(stage, status), "")]
+            if stage == STAGE_DEPLOYMENT and status in ENDPOINT_SUCCEEDED:
                 rolled_back = status_document(stage, status, serving=False)
-                rows.append(
-                    Row(
-                        stage,
-                        status,
-                        route(machine, p.NOTIFY_SLACK_BRANCH, rolled_back),
-                        route(machine, p.CHECK_STATUS_BRANCH, rolled_back),
-                        note="serving the previous config (update rolled back)",
-                    )
-                )
+                cases.append((rolled_back, "serving the previous config (update rolled back)"))
+            for state_document, note in cases:
+                notify_slack = route(machine, pipeline.NOTIFY_SLACK_BRANCH, state_document)
+                check_status = route(machine, pipeline.CHECK_STATUS_BRANCH, state_document)
+                rows.append(Row(stage, status, notify_slack, check_status, note))
     return rows
 
 
 def routing_table_markdown(machine: StateMachine | None = None) -> str:
     lines = [
-        f"| stage | status | {p.NOTIFY_SLACK_BRANCH} → | {p.CHECK_STATUS_BRANCH} → |",
+        f"| stage | status | {pipeline.NOTIFY_SLACK_BRANCH} → | {pipeline.CHECK_STATUS_BRANCH} → |",
         "|---|---|---|---|",
     ]
     for row in routing_table(machine):

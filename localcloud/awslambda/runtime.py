@@ -36,7 +36,7 @@ from types import ModuleType
 from typing import Any
 
 import functions
-from functions import catalog
+from contract import lambdas
 from localcloud.internals.moto_private import JsonRESTError, LambdaFunction
 
 LOG = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ LOG = logging.getLogger(__name__)
 # Every variable any function may read: removed from the process environment during an
 # invocation so a function sees only what infra declared for it.
 _FUNCTION_VARIABLES = frozenset(
-    name for spec in catalog.ALL_FUNCTIONS for name in spec.required_env + spec.optional_env
+    name for spec in lambdas.ALL_FUNCTIONS for name in spec.variable_names
 )
 
 Stub = Callable[[dict[str, Any]], Any]
@@ -260,10 +260,15 @@ class LambdaRuntime:
         return container
 
 
+# The top-level packages the function zip holds (infra.archives.PACKAGE_SOURCES).
+_PACKAGED_ROOMS = ("functions", "contract")
+
+
 def _check_shared_modules_match(code_dir: Path, handler_source: Path, function_name: str) -> None:
-    """The handler imports its siblings (`functions.settings`, ...) by their shared names, so
-    they come from this process, not from the package. Make that equivalent to the package:
-    every sibling the handler imports, directly or not, must be in the package byte for byte."""
+    """The handler imports its siblings (`functions.payload`, `contract.lambdas`, ...) by their
+    shared names, so they come from this process, not from the package. Make that equivalent to
+    the package: every module of the packaged rooms the handler imports, directly or not, must
+    be in the package byte for byte."""
     source_root = Path(functions.__file__).parent.parent
     pending, seen = [handler_source], set()
     while pending:
@@ -273,6 +278,10 @@ def _check_shared_modules_match(code_dir: Path, handler_source: Path, function_n
                 continue
             seen.add(name)
             relative = name.replace(".", "/") + ".py"
+            if (source_root / name.replace(".", "/")).is_dir():
+                relative = name.replace(".", "/") + "/__init__.py"
+            elif not (source_root / relative).is_file():
+                continue  # `from contract import NAME` where NAME is not a module
             packaged = code_dir / relative
             if not packaged.is_file():
                 raise ModuleNotFoundError(
@@ -287,15 +296,19 @@ def _check_shared_modules_match(code_dir: Path, handler_source: Path, function_n
 
 
 def _imported_function_modules(source: str) -> set[str]:
+    """The modules of the packaged rooms (`functions`, `contract`) that `source` imports."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            names.update(a.name for a in node.names if a.name.startswith("functions."))
+            names.update(a.name for a in node.names if a.name.split(".")[0] in _PACKAGED_ROOMS)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == "functions":
-                names.update(f"functions.{a.name}" for a in node.names)
-            elif node.module.startswith("functions."):
-                names.add(node.module)
+            if node.module.split(".")[0] not in _PACKAGED_ROOMS:
+                continue
+            names.add(node.module)
+            # `from contract import lambdas` imports a module; `from contract.x import y`, a name.
+            names.update(
+                f"{node.module}.{a.name}" for a in node.names if node.module in _PACKAGED_ROOMS
+            )
     return names
 
 

@@ -8,8 +8,21 @@ runs it side by side with `workflow.pipeline` to measure what the redesign buys.
 
 from __future__ import annotations
 
-from functions import catalog
-from functions import contract as c
+from contract import lambdas
+from contract.document import (
+    DECISION_NO_NEW_DATA,
+    DECISION_TRAIN,
+    KEY_DATA,
+    KEY_DEPLOYMENT,
+    KEY_MARKER,
+    KEY_NOTIFICATION,
+    KEY_STATUS,
+    KEY_TRAINING,
+    POLLING_INITIAL_SECONDS,
+    POLLING_MAX_SECONDS,
+)
+from contract.errors import ERROR_DEPLOYMENT_FAILED, ERROR_TRAINING_FAILED
+from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING
 from workflow import pipeline as p
 from workflow.asl import (
     Choice,
@@ -25,10 +38,10 @@ from workflow.asl import (
 
 ORIGINAL_POLL_SECONDS = 60
 # The only statuses the original Choice rules named.
-ORIGINAL_WAITING = {c.STAGE_TRAINING: ("InProgress",), c.STAGE_DEPLOYMENT: ("Creating", "Updating")}
+ORIGINAL_WAITING = {STAGE_TRAINING: ("InProgress",), STAGE_DEPLOYMENT: ("Creating", "Updating")}
 ORIGINAL_TERMINAL = {
-    c.STAGE_TRAINING: ("Completed", "Failed"),
-    c.STAGE_DEPLOYMENT: ("InService", "Failed"),
+    STAGE_TRAINING: ("Completed", "Failed"),
+    STAGE_DEPLOYMENT: ("InService", "Failed"),
 }
 
 
@@ -44,52 +57,52 @@ def _any(pairs: list[tuple[str, str]]) -> Condition:
 
 def build_baseline(model_name: str = "linear-learner") -> StateMachine:
     polling = {
-        c.POLLING_INITIAL_SECONDS: ORIGINAL_POLL_SECONDS,
-        c.POLLING_MAX_SECONDS: ORIGINAL_POLL_SECONDS,
+        POLLING_INITIAL_SECONDS: ORIGINAL_POLL_SECONDS,
+        POLLING_MAX_SECONDS: ORIGINAL_POLL_SECONDS,
     }
 
-    def task(name: str, function: catalog.FunctionSpec, parameters: dict, result_path: str) -> Task:
+    def task(name: str, function: lambdas.LambdaSpec, parameters: dict, result_path: str) -> Task:
         return Task(name, Placeholder(function.key), parameters=parameters, result_path=result_path)
 
-    job_failed = Fail(p.JOB_FAILED, error=c.ERROR_TRAINING_FAILED)
-    deployment_failed = Fail(p.DEPLOYMENT_FAILED, error=c.ERROR_DEPLOYMENT_FAILED)
+    job_failed = Fail(p.JOB_FAILED, error=ERROR_TRAINING_FAILED)
+    deployment_failed = Fail(p.DEPLOYMENT_FAILED, error=ERROR_DEPLOYMENT_FAILED)
     update_parameters = task(
         p.UPDATE_PARAMETERS,
-        catalog.UPDATE_PARAMETERS,
-        {"newestDate.$": f"$.{c.KEY_DATA}.newestDate", "execution": p.EXECUTION_NAME},
-        f"$.{c.KEY_MARKER}",
+        lambdas.UPDATE_PARAMETERS,
+        {"newestDate.$": f"$.{KEY_DATA}.newestDate", "execution": p.EXECUTION_NAME},
+        f"$.{KEY_MARKER}",
     )
     deployment_completed = Pass(
-        p.DEPLOYMENT_COMPLETED, input_path=f"$.{c.KEY_STATUS}", result_path=f"$.{c.KEY_DEPLOYMENT}"
+        p.DEPLOYMENT_COMPLETED, input_path=f"$.{KEY_STATUS}", result_path=f"$.{KEY_DEPLOYMENT}"
     )
     deployment_completed.next(update_parameters)
     notify_slack = task(
         p.NOTIFY_SLACK,
-        catalog.NOTIFY_SLACK,
+        lambdas.NOTIFY_SLACK,
         p.SLACK_STATUS_PAYLOAD,
-        f"$.{c.KEY_NOTIFICATION}",
+        f"$.{KEY_NOTIFICATION}",
     )
     deploy_model = task(
         p.DEPLOY_MODEL,
-        catalog.DEPLOY_MODEL,
+        lambdas.DEPLOY_MODEL,
         {
-            "training.$": f"$.{c.KEY_TRAINING}",
-            "data.$": f"$.{c.KEY_DATA}",
+            "training.$": f"$.{KEY_TRAINING}",
+            "data.$": f"$.{KEY_DATA}",
             "execution": p.EXECUTION_NAME,
             "polling": polling,
         },
-        f"$.{c.KEY_STATUS}",
+        f"$.{KEY_STATUS}",
     )
     deploy_model.next(notify_slack)
     job_completed = Pass(
-        p.JOB_COMPLETED, input_path=f"$.{c.KEY_STATUS}", result_path=f"$.{c.KEY_TRAINING}"
+        p.JOB_COMPLETED, input_path=f"$.{KEY_STATUS}", result_path=f"$.{KEY_TRAINING}"
     )
     job_completed.next(deploy_model)
     get_status = task(
         p.GET_STATUS,
-        catalog.GET_STATUS,
-        {"status.$": f"$.{c.KEY_STATUS}", "polling": polling},
-        f"$.{c.KEY_STATUS}",
+        lambdas.GET_STATUS,
+        {"status.$": f"$.{KEY_STATUS}", "polling": polling},
+        f"$.{KEY_STATUS}",
     )
     wait = Wait(p.CHECK_STATUS_WAIT, seconds=ORIGINAL_POLL_SECONDS)
     wait.next(get_status)
@@ -107,21 +120,21 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
     notify_slack.next(
         Choice(p.NOTIFY_SLACK_BRANCH, allow_no_default=True)
         .when(_any(waiting), wait)
-        .when(_is(c.STAGE_TRAINING, "Completed"), job_completed)
-        .when(_is(c.STAGE_TRAINING, "Failed"), job_failed)
-        .when(_is(c.STAGE_DEPLOYMENT, "InService"), deployment_completed)
-        .when(_is(c.STAGE_DEPLOYMENT, "Failed"), deployment_failed)
+        .when(_is(STAGE_TRAINING, "Completed"), job_completed)
+        .when(_is(STAGE_TRAINING, "Failed"), job_failed)
+        .when(_is(STAGE_DEPLOYMENT, "InService"), deployment_completed)
+        .when(_is(STAGE_DEPLOYMENT, "Failed"), deployment_failed)
     )
     start_training_job = task(
         p.START_TRAINING_JOB,
-        catalog.START_TRAINING_JOB,
-        {"data.$": f"$.{c.KEY_DATA}", "execution": p.EXECUTION_NAME, "polling": polling},
-        f"$.{c.KEY_STATUS}",
+        lambdas.START_TRAINING_JOB,
+        {"data.$": f"$.{KEY_DATA}", "execution": p.EXECUTION_NAME, "polling": polling},
+        f"$.{KEY_STATUS}",
     )
     start_training_job.next(notify_slack)
     check_data = task(
         p.CHECK_DATA,
-        catalog.CHECK_DATA,
+        lambdas.CHECK_DATA,
         {
             "input.$": "$",
             "execution": {
@@ -131,13 +144,13 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
                 "stateMachineArn.$": "$$.StateMachine.Id",
             },
         },
-        f"$.{c.KEY_DATA}",
+        f"$.{KEY_DATA}",
     )
     check_data.next(
         Choice(p.CHECK_DATA_BRANCH, allow_no_default=True)
-        .when(Condition.string_equals(p.DECISION, c.DECISION_TRAIN), start_training_job)
+        .when(Condition.string_equals(p.DECISION, DECISION_TRAIN), start_training_job)
         .when(
-            Condition.string_equals(p.DECISION, c.DECISION_NO_NEW_DATA),
+            Condition.string_equals(p.DECISION, DECISION_NO_NEW_DATA),
             Succeed(p.NO_NEW_DATA),
         )
     )

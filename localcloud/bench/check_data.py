@@ -24,7 +24,8 @@ import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from functions import catalog, contract
+from contract import lambdas
+from contract.document import INPUT_SCHEDULED_TIME, INPUT_TRIGGER, TRIGGER_SCHEDULE
 from infra.naming import ModelNames
 from localcloud.internals.moto_private import DEFAULT_ACCOUNT_ID, s3_backends
 from localcloud.runtime import environment
@@ -149,15 +150,15 @@ def measure_check_data(window_days: int = 730, files_in_bucket: int = 3650) -> C
 
 def _check_dataenvironment(window_days: int) -> dict[str, str]:
     return {
-        catalog.MODEL_NAME: MODEL,
-        catalog.STACK_NAME: "bench",
-        catalog.LOG_LEVEL: "WARNING",  # the handler logs to stdout; keep the table readable
-        catalog.BUCKET: BUCKET,
-        catalog.DATA_PREFIX: DATA_PREFIX,
-        catalog.MANIFEST_PREFIX: _NAMES.manifest_prefix,
-        catalog.MARKER_PARAMETER: MARKER,
-        catalog.TRAINING_WINDOW_DAYS: str(window_days),
-        catalog.TIME_ZONE: TIME_ZONE,
+        lambdas.MODEL_NAME.name: MODEL,
+        lambdas.STACK_NAME.name: "bench",
+        lambdas.LOG_LEVEL.name: "WARNING",  # the handler logs to stdout; keep the table readable
+        lambdas.BUCKET.name: BUCKET,
+        lambdas.DATA_PREFIX.name: DATA_PREFIX,
+        lambdas.MANIFEST_PREFIX.name: _NAMES.manifest_prefix,
+        lambdas.MARKER_PARAMETER.name: MARKER,
+        lambdas.TRAINING_WINDOW_DAYS.name: str(window_days),
+        lambdas.TIME_ZONE.name: TIME_ZONE,
     }
 
 
@@ -166,8 +167,8 @@ def _event(state_machine_arn: str) -> dict[str, Any]:
     name = "bench-check-data-run"
     return {
         "input": {
-            contract.INPUT_TRIGGER: contract.TRIGGER_SCHEDULE,
-            contract.INPUT_SCHEDULED_TIME: run_time.isoformat().replace("+00:00", "Z"),
+            INPUT_TRIGGER: TRIGGER_SCHEDULE,
+            INPUT_SCHEDULED_TIME: run_time.isoformat().replace("+00:00", "Z"),
         },
         "execution": {
             "name": name,
@@ -181,7 +182,7 @@ def _event(state_machine_arn: str) -> dict[str, Any]:
 @contextlib.contextmanager
 def _handler_module(variables: Mapping[str, str]) -> Iterator[ModuleType]:
     """A cold start of functions.check_data (settings and clients are made at import)."""
-    name = catalog.CHECK_DATA.handler.rsplit(".", 1)[0]
+    name = lambdas.CHECK_DATA.handler.rsplit(".", 1)[0]
     with environment(variables):
         sys.modules.pop(name, None)
         try:

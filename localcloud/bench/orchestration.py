@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from functions import catalog, contract
+from contract import lambdas
+from contract.document import KEY_TRAINING
+from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING, TERMINAL_STATUSES
 from infra.config import NAMESPACE, model_settings_fields, setting_of
 from localcloud import data
 from localcloud.bench.baseline import ORIGINAL_POLL_SECONDS, build_baseline
@@ -33,16 +36,13 @@ from localcloud.internals.moto_private import s3_backends
 from localcloud.runtime import ACCOUNT, LocalCloud, ModelStack, Run
 from localcloud.sagemaker.hosting import event_status
 from workflow import pipeline as p
-from workflow.options import SAGEMAKER_MAX_RUNTIME_SECONDS
 
 START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 DEPLOYMENT_SECONDS = 600.0
 BASELINE = "baseline"
-TRAINING_TERMINAL = tuple(contract.TERMINAL_STATUSES[contract.STAGE_TRAINING])
+TRAINING_TERMINAL = tuple(TERMINAL_STATUSES[STAGE_TRAINING])
 # Endpoint events spell statuses as AWS's events do (IN_SERVICE), not as Describe does.
-ENDPOINT_TERMINAL = tuple(
-    event_status(s) for s in contract.TERMINAL_STATUSES[contract.STAGE_DEPLOYMENT]
-)
+ENDPOINT_TERMINAL = tuple(event_status(s) for s in TERMINAL_STATUSES[STAGE_DEPLOYMENT])
 
 
 def config_key(field_name: str) -> str:
@@ -122,7 +122,7 @@ class OrchestrationBench:
         definition = self._definition(model.state_machine_arn, model.region)
         polling = definition["States"][p.GET_STATUS]["Parameters"]["polling"]
         # The event function is part of our design (EventBridge target), so we pay for it.
-        keys = {spec.key for spec in catalog.PIPELINE_FUNCTIONS} | {catalog.ON_SAGEMAKER_EVENT.key}
+        keys = {spec.key for spec in lambdas.PIPELINE_FUNCTIONS} | {lambdas.ON_SAGEMAKER_EVENT.key}
         return Topology(
             label=f"ours ({stack})",
             state_machine_arn=model.state_machine_arn,
@@ -219,7 +219,7 @@ class OrchestrationBench:
             for i in invocations
         ]
         output = json.loads(described.get("output") or "{}")
-        job = (output.get(contract.KEY_TRAINING) or {}).get("trainingJobName")
+        job = (output.get(KEY_TRAINING) or {}).get("trainingJobName")
         changes = cloud.sagemaker.state_changes[first_change:]
         return RunCost(
             topology=chosen.label,
@@ -299,7 +299,7 @@ def _events_lost(cloud: LocalCloud, model: ModelStack, lose: bool) -> Iterator[N
     if not lose:
         yield
         return
-    name = _name(model.function_arns[catalog.ON_SAGEMAKER_EVENT.key])
+    name = _name(model.function_arns[lambdas.ON_SAGEMAKER_EVENT.key])
     cloud.lambdas.stub(name, lambda event: {"lost": True})
     try:
         yield

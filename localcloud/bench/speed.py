@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from functions import catalog
+from contract import lambdas
 from infra.archives import BUILD_DIR, REPO_ROOT, build_function_package, build_slack_layer
 
 IMPORT_REPETITIONS = 5
@@ -74,9 +74,7 @@ class ImportTimes:
 
 def _clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
     """This process's environment without AWS settings or function variables, plus `extra`."""
-    function_variables = {
-        name for spec in catalog.ALL_FUNCTIONS for name in spec.required_env + spec.optional_env
-    }
+    function_variables = {name for spec in lambdas.ALL_FUNCTIONS for name in spec.variable_names}
     env = {
         k: v
         for k, v in os.environ.items()
@@ -122,7 +120,7 @@ def measure_imports(
     base = {"AWS_DEFAULT_REGION": region}
     boto3_seconds = _median_import("boto3", _clean_environment(base), repetitions)
     handlers = {}
-    for spec in catalog.ALL_FUNCTIONS:
+    for spec in lambdas.ALL_FUNCTIONS:
         if spec.key not in environments:
             raise KeyError(f"no deployed environment for function {spec.key!r}")
         env = _clean_environment({**base, **environments[spec.key]})

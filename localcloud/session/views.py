@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from functions import contract
+from contract.document import INPUT_TRIGGER, KEY_DATA, TRIGGER_MANUAL
 from localcloud.eventbridge.schedule_times import next_fire_time
 from localcloud.runtime import LocalCloud, ModelStack, Run
 from localcloud.session.args import format_duration
@@ -38,8 +38,8 @@ def names_match(name: str, token: str) -> bool:
 
 def trigger_of(cloud: LocalCloud, run: Run) -> str:
     started = json.loads(cloud.describe(run).get("input") or "{}")
-    trigger = started.get(contract.INPUT_TRIGGER) if isinstance(started, dict) else None
-    return str(trigger or contract.TRIGGER_MANUAL)
+    trigger = started.get(INPUT_TRIGGER) if isinstance(started, dict) else None
+    return str(trigger or TRIGGER_MANUAL)
 
 
 def label(cloud: LocalCloud, run: Run) -> str:
@@ -113,7 +113,7 @@ def show_lines(cloud: LocalCloud, run: Run, zone: ZoneInfo) -> list[str]:
     view.poll()
     s = summarize(cloud, run)
     described = cloud.describe(run)
-    data = s.output.get(contract.KEY_DATA) or {}
+    data = s.output.get(KEY_DATA) or {}
     lines += [
         f"run {s.name}: {s.status} (trigger {s.trigger})",
         f"  started {local(s.started, zone)}, stopped {local(s.stopped, zone)}",

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from functions import catalog
+from contract import lambdas
 from localcloud import data
 from localcloud.runtime import LocalCloud, ModelStack, Run
 from tests.e2e.runs import Finished, finished, wait
@@ -130,11 +130,11 @@ class Lab:
 
     def manifest_prefix(self) -> str:
         """Where CheckData writes manifests: its deployed environment says."""
-        function = self.model.function_arns[catalog.CHECK_DATA.key]
+        function = self.model.function_arns[lambdas.CHECK_DATA.key]
         configuration = self.cloud.client("lambda", self.model.region).get_function_configuration(
             FunctionName=function
         )
-        return str(configuration["Environment"]["Variables"][catalog.MANIFEST_PREFIX])
+        return str(configuration["Environment"]["Variables"][lambdas.MANIFEST_PREFIX.name])
 
     def manifests(self) -> list[str]:
         s3 = self.cloud.client("s3", self.model.region)

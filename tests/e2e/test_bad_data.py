@@ -22,7 +22,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from functions import contract as c
+from contract.document import KEY_DATA
+from contract.errors import ERROR_DATA_VALIDATION
 from functions import data_files
 from localcloud import data
 from tests.e2e.conftest import Lab, own_day
@@ -83,13 +84,13 @@ def test_bad_file_fails_the_run_before_anything_is_written(
     assert result.status == "FAILED"
     assert result.states == [p.CHECK_DATA, p.NOTIFY_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
     error = result.error_message()
-    assert error.startswith(f"{c.ERROR_DATA_VALIDATION}: ")
+    assert error.startswith(f"{ERROR_DATA_VALIDATION}: ")
     for key in keys:
         assert f"s3://{lab.model.bucket}/{key}" in error or repr(key) in error, error
     for fragment in case.says:
         assert fragment in error
     # Nothing written, nothing trained or deployed, nothing lost.
-    assert c.KEY_DATA not in result.document
+    assert KEY_DATA not in result.document
     assert not [m for m in lab.manifests() if result.name in m]
     assert lab.training_jobs() == jobs
     assert lab.endpoint()["EndpointConfigName"] == config
@@ -129,7 +130,7 @@ def test_ignored_object_alone_is_still_reported_to_slack(lab: Lab, day: date, ca
 
     assert result.status == "SUCCEEDED"
     assert result.states[-2:] == [p.NOTIFY_IGNORED_FILES, p.NO_NEW_DATA]
-    assert {"key": key, "reason": reason} in result.document[c.KEY_DATA]["ignored"]
+    assert {"key": key, "reason": reason} in result.document[KEY_DATA]["ignored"]
     assert key in lab.objects()
     assert key in result.slack_text()
 
@@ -152,7 +153,7 @@ def test_ignored_objects_do_not_stop_the_run(ignored_run: IgnoredRun) -> None:
     run = ignored_run
     assert run.result.status == "SUCCEEDED", run.result.error_message()
     assert run.result.states[-1] == p.UPDATE_PARAMETERS
-    trained = run.result.document[c.KEY_DATA]
+    trained = run.result.document[KEY_DATA]
     assert trained["newFileCount"] == 1
     assert trained["newestDate"] == run.day.isoformat()
     # The file dated tomorrow was not trained on: the marker stops at today.
@@ -164,6 +165,6 @@ def test_ignored_objects_do_not_stop_the_run(ignored_run: IgnoredRun) -> None:
 def test_ignored_object_is_reported_and_kept(ignored_run: IgnoredRun, case: str) -> None:
     key = ignored_run.keys[case]
     reason = IGNORED[case][1]
-    assert {"key": key, "reason": reason} in ignored_run.result.document[c.KEY_DATA]["ignored"]
+    assert {"key": key, "reason": reason} in ignored_run.result.document[KEY_DATA]["ignored"]
     assert ignored_run.after[key] == ignored_run.before[key]
     assert key in ignored_run.result.slack_text()

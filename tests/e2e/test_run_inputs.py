@@ -14,7 +14,16 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from functions import contract as c
+from contract.document import (
+    INPUT_FORCE,
+    INPUT_SCHEDULED_TIME,
+    KEY_DATA,
+    KEY_DEPLOYMENT,
+    KEY_MARKER,
+    TRIGGER_MANUAL,
+    TRIGGER_SCHEDULE,
+)
+from contract.errors import ERROR_INPUT_VALIDATION
 from tests.e2e.conftest import Lab
 from tests.e2e.runs import wait
 from workflow import pipeline as p
@@ -31,8 +40,8 @@ def test_empty_input_trains_the_new_day(lab: Lab, day: date) -> None:
     result = lab.run({})
 
     assert result.status == "SUCCEEDED"
-    assert result.document[c.KEY_DATA]["trigger"] == c.TRIGGER_MANUAL
-    assert result.document[c.KEY_DATA]["newFileCount"] == 1
+    assert result.document[KEY_DATA]["trigger"] == TRIGGER_MANUAL
+    assert result.document[KEY_DATA]["newFileCount"] == 1
     assert result.states[-1] == p.UPDATE_PARAMETERS
     assert len(lab.training_jobs()) == len(jobs) + 1
     assert lab.marker() == day.isoformat()
@@ -45,27 +54,27 @@ def test_force_retrains_the_window_without_new_data(lab: Lab, day: date) -> None
     nothing_new = lab.run({})
     assert nothing_new.states == [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.NO_NEW_DATA]
 
-    forced = lab.run({c.INPUT_FORCE: True})
+    forced = lab.run({INPUT_FORCE: True})
 
     assert forced.status == "SUCCEEDED"
-    trained = forced.document[c.KEY_DATA]
+    trained = forced.document[KEY_DATA]
     assert trained["force"] is True
     assert trained["newFileCount"] == 0
     assert trained["fileCount"] >= 1
     assert trained["newestDate"] == marker
-    new_config = forced.document[c.KEY_DEPLOYMENT]["endpointConfigName"]
+    new_config = forced.document[KEY_DEPLOYMENT]["endpointConfigName"]
     assert new_config != old_config
     assert lab.endpoint()["EndpointConfigName"] == new_config
-    assert forced.document[c.KEY_MARKER] == {"before": marker, "after": marker, "advanced": False}
+    assert forced.document[KEY_MARKER] == {"before": marker, "after": marker, "advanced": False}
     assert lab.marker() == marker
 
 
 @pytest.mark.parametrize(
     ("run_input", "named"),
     [
-        pytest.param({c.INPUT_FORCE: "yes"}, "force", id="force-not-boolean"),
+        pytest.param({INPUT_FORCE: "yes"}, "force", id="force-not-boolean"),
         pytest.param({"forse": True}, "'forse'", id="unknown-field"),
-        pytest.param({c.INPUT_SCHEDULED_TIME: "tomorrow"}, "scheduledTime", id="bad-time"),
+        pytest.param({INPUT_SCHEDULED_TIME: "tomorrow"}, "scheduledTime", id="bad-time"),
     ],
 )
 def test_input_outside_the_contract_fails_naming_the_field(
@@ -78,7 +87,7 @@ def test_input_outside_the_contract_fails_naming_the_field(
 
     assert result.status == "FAILED"
     assert result.states == [p.CHECK_DATA, p.NOTIFY_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
-    assert result.error_message().startswith(f"{c.ERROR_INPUT_VALIDATION}: ")
+    assert result.error_message().startswith(f"{ERROR_INPUT_VALIDATION}: ")
     assert named in result.error_message()
     assert named in result.slack_text()
     assert (lab.marker(), lab.training_jobs()) == (marker, jobs)
@@ -98,7 +107,7 @@ def test_two_runs_started_together_train_once(lab: Lab, day: date) -> None:
     # The tie (same start time) is broken by name: the smaller one owns the data.
     assert trained[0].name < aside[0].name
     assert aside[0].status == "SUCCEEDED"
-    assert aside[0].document[c.KEY_DATA]["runningExecution"] == trained[0].name
+    assert aside[0].document[KEY_DATA]["runningExecution"] == trained[0].name
     assert aside[0].slack == []
     assert trained[0].status == "SUCCEEDED"
     assert len(lab.training_jobs()) == len(jobs) + 1
@@ -114,11 +123,11 @@ def test_manual_run_during_the_scheduled_run_stands_aside(lab: Lab, day: date) -
     manual = lab.start({})
     by_schedule, by_hand = wait(lab.cloud, scheduled, manual)
 
-    assert by_schedule.document[c.KEY_DATA]["trigger"] == c.TRIGGER_SCHEDULE
+    assert by_schedule.document[KEY_DATA]["trigger"] == TRIGGER_SCHEDULE
     assert by_schedule.status == "SUCCEEDED"
     assert by_schedule.states[-1] == p.UPDATE_PARAMETERS
     assert by_hand.states == STOOD_ASIDE
-    assert by_hand.document[c.KEY_DATA]["runningExecution"] == scheduled.name
+    assert by_hand.document[KEY_DATA]["runningExecution"] == scheduled.name
     assert len(lab.training_jobs()) == len(jobs) + 1
     assert lab.marker() == day.isoformat()
 

@@ -13,7 +13,8 @@ from datetime import date
 
 import pytest
 
-from functions import contract as c
+from contract.document import KEY_STATUS
+from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING
 from localcloud import data
 from tests.e2e.conftest import Lab
 from workflow import pipeline as p
@@ -52,14 +53,14 @@ def test_training_that_does_not_complete_fails_the_run(
 
     result = lab.run()
 
-    designed = _designed_end(c.STAGE_TRAINING, final_status)
+    designed = _designed_end(STAGE_TRAINING, final_status)
     assert designed == p.JOB_FAILED
     assert result.status == "FAILED"
     assert result.states[-1] == designed
     assert p.DEPLOY_MODEL not in result.states
-    assert result.document[c.KEY_STATUS]["status"] == final_status
+    assert result.document[KEY_STATUS]["status"] == final_status
     (job,) = set(lab.training_jobs()) - set(jobs)
-    assert result.document[c.KEY_STATUS]["name"] == job
+    assert result.document[KEY_STATUS]["name"] == job
     assert lab.marker() == marker
     assert lab.endpoint()["EndpointConfigName"] == config
     # Slack heard about it, naming the job and (for a failure) SageMaker's reason.
@@ -94,14 +95,14 @@ def test_failed_endpoint_update_keeps_the_old_model_serving(
         final, serving, told = "InService", False, "deployment InService (rolled back)"
     else:
         final, serving, told = "UpdateRollbackFailed", True, "deployment UpdateRollbackFailed"
-    designed = _designed_end(c.STAGE_DEPLOYMENT, final, serving=serving)
+    designed = _designed_end(STAGE_DEPLOYMENT, final, serving=serving)
     assert designed == p.DEPLOYMENT_FAILED
     assert result.status == "FAILED"
     assert result.states[-1] == designed
     assert p.UPDATE_PARAMETERS not in result.states
-    new_config = result.left(p.DEPLOY_MODEL)[c.KEY_STATUS]["endpointConfigName"]
+    new_config = result.left(p.DEPLOY_MODEL)[KEY_STATUS]["endpointConfigName"]
     assert new_config != old_config
-    assert result.document[c.KEY_STATUS]["status"] == final
+    assert result.document[KEY_STATUS]["status"] == final
     assert lab.marker() == marker
     endpoint = lab.endpoint()
     assert (endpoint["EndpointStatus"], endpoint["EndpointConfigName"]) == (final, old_config)

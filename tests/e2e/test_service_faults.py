@@ -16,8 +16,8 @@ from datetime import date
 
 import pytest
 
-from functions import catalog
-from functions import contract as c
+from contract import lambdas
+from contract.document import KEY_NOTIFICATION
 from localcloud.slack import api as slack
 from tests.e2e.conftest import Lab
 from tests.e2e.runs import states_so_far
@@ -28,15 +28,15 @@ pytestmark = pytest.mark.e2e
 THROTTLED = "Lambda.TooManyRequestsException"
 
 
-def _function_name(lab: Lab, spec: catalog.FunctionSpec) -> str:
+def _function_name(lab: Lab, spec: lambdas.LambdaSpec) -> str:
     return lab.model.function_arns[spec.key].rsplit(":", 1)[-1]
 
 
 def test_throttled_lambdas_are_retried_and_the_run_succeeds(lab: Lab, day: date) -> None:
     throttles = {
-        (catalog.CHECK_DATA, p.CHECK_DATA): 1,
-        (catalog.DEPLOY_MODEL, p.DEPLOY_MODEL): 2,
-        (catalog.UPDATE_PARAMETERS, p.UPDATE_PARAMETERS): 1,
+        (lambdas.CHECK_DATA, p.CHECK_DATA): 1,
+        (lambdas.DEPLOY_MODEL, p.DEPLOY_MODEL): 2,
+        (lambdas.UPDATE_PARAMETERS, p.UPDATE_PARAMETERS): 1,
     }
     lab.upload_day(day)
     for (spec, _), times in throttles.items():
@@ -84,7 +84,7 @@ def test_slack_failing_never_fails_the_run(
     assert injected
     assert result.status == "SUCCEEDED"
     assert result.states[-2:] == [p.DEPLOYMENT_COMPLETED, p.UPDATE_PARAMETERS]
-    notification = result.document[c.KEY_NOTIFICATION]
+    notification = result.document[KEY_NOTIFICATION]
     assert notification["posted"] is False
     assert notification["reason"] == reason
     assert lab.marker() == day.isoformat()

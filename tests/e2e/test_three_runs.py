@@ -17,7 +17,15 @@ from datetime import time, timedelta
 
 import pytest
 
-from functions import contract as c
+from contract.document import (
+    DECISION_NO_NEW_DATA,
+    KEY_DATA,
+    KEY_DEPLOYMENT,
+    KEY_MARKER,
+    KEY_STATUS,
+    TRIGGER_SCHEDULE,
+    TRIGGER_UPLOAD,
+)
 from localcloud import data
 from localcloud.runtime import Run
 from localcloud.watch import EndpointProbe
@@ -40,7 +48,7 @@ def _new_runs(lab: Lab, known: set[str]) -> list[Run]:
 
 
 def _trigger(result: Finished) -> str:
-    return str(result.document[c.KEY_DATA]["trigger"])
+    return str(result.document[KEY_DATA]["trigger"])
 
 
 def _manifest_files(lab: Lab, uri: str) -> list[str]:
@@ -77,15 +85,15 @@ def test_three_runs(scenario: Lab) -> None:
     (upload_run,) = (r for name, r in runs.items() if name != scheduled.name)
 
     assert first.status == "SUCCEEDED"
-    assert _trigger(first) == c.TRIGGER_SCHEDULE
+    assert _trigger(first) == TRIGGER_SCHEDULE
     assert first.states[-2:] == [p.DEPLOYMENT_COMPLETED, p.UPDATE_PARAMETERS]
-    assert first.left(p.DEPLOY_MODEL)[c.KEY_STATUS]["status"] == "Creating"
-    assert first.left(p.DEPLOY_MODEL)[c.KEY_STATUS]["previousEndpointConfigName"] is None
-    first_config = first.document[c.KEY_DEPLOYMENT]["endpointConfigName"]
+    assert first.left(p.DEPLOY_MODEL)[KEY_STATUS]["status"] == "Creating"
+    assert first.left(p.DEPLOY_MODEL)[KEY_STATUS]["previousEndpointConfigName"] is None
+    first_config = first.document[KEY_DEPLOYMENT]["endpointConfigName"]
     assert lab.endpoint()["EndpointStatus"] == "InService"
     assert lab.endpoint()["EndpointConfigName"] == first_config
-    assert first.document[c.KEY_DATA]["fileCount"] == HISTORY_DAYS
-    assert first.document[c.KEY_MARKER] == {
+    assert first.document[KEY_DATA]["fileCount"] == HISTORY_DAYS
+    assert first.document[KEY_MARKER] == {
         "before": None,
         "after": history[-1].isoformat(),
         "advanced": True,
@@ -96,9 +104,9 @@ def test_three_runs(scenario: Lab) -> None:
     assert "training Completed" in first.slack_text()
 
     assert upload_run.status == "SUCCEEDED"
-    assert _trigger(upload_run) == c.TRIGGER_UPLOAD
+    assert _trigger(upload_run) == TRIGGER_UPLOAD
     assert upload_run.states == [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.ANOTHER_RUN_IN_PROGRESS]
-    assert upload_run.document[c.KEY_DATA]["runningExecution"] == scheduled.name
+    assert upload_run.document[KEY_DATA]["runningExecution"] == scheduled.name
     assert upload_run.slack == []
 
     # --- 2: next day's schedule: NoNewData ---------------------------------------------------
@@ -106,7 +114,7 @@ def test_three_runs(scenario: Lab) -> None:
     known.add(second.run.execution_arn)
     assert second.status == "SUCCEEDED"
     assert second.states == [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.NO_NEW_DATA]
-    assert second.document[c.KEY_DATA]["decision"] == c.DECISION_NO_NEW_DATA
+    assert second.document[KEY_DATA]["decision"] == DECISION_NO_NEW_DATA
     assert lab.marker() == history[-1].isoformat()
     assert len(lab.training_jobs()) == 1
     assert second.slack == []
@@ -129,19 +137,19 @@ def test_three_runs(scenario: Lab) -> None:
     ]
 
     assert third.status == "SUCCEEDED"
-    assert _trigger(third) == c.TRIGGER_UPLOAD
-    window = third.document[c.KEY_DATA]
+    assert _trigger(third) == TRIGGER_UPLOAD
+    window = third.document[KEY_DATA]
     assert (window["fileCount"], window["newFileCount"]) == (HISTORY_DAYS + 1, 1)
     assert _manifest_files(lab, window["manifestUri"]) == [
         f"{d.isoformat()}.csv" for d in (*history, day)
     ]
-    deploying = third.left(p.DEPLOY_MODEL)[c.KEY_STATUS]
+    deploying = third.left(p.DEPLOY_MODEL)[KEY_STATUS]
     assert deploying["status"] == "Updating"
     assert deploying["previousEndpointConfigName"] == first_config
-    new_config = third.document[c.KEY_DEPLOYMENT]["endpointConfigName"]
+    new_config = third.document[KEY_DEPLOYMENT]["endpointConfigName"]
     assert new_config != first_config
     assert lab.endpoint()["EndpointConfigName"] == new_config
-    assert third.document[c.KEY_MARKER]["after"] == day.isoformat()
+    assert third.document[KEY_MARKER]["after"] == day.isoformat()
     assert lab.marker() == day.isoformat()
     assert len(lab.training_jobs()) == 2
     assert "deployment Updating" in third.slack_text()

@@ -21,7 +21,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from functions import catalog
+from contract import lambdas
 
 REGION = "eu-west-1"
 ACCOUNT = DEFAULT_ACCOUNT_ID
@@ -39,53 +39,49 @@ SLACK_SECRET_NAME = "retraining/slack-token"
 
 # Every variable of every function, with values a real stack could hold.
 BASE_ENV = {
-    catalog.MODEL_NAME: MODEL,
-    catalog.STACK_NAME: "dev",
-    catalog.LOG_LEVEL: "DEBUG",
-    catalog.BUCKET: BUCKET,
-    catalog.DATA_PREFIX: DATA_PREFIX,
-    catalog.MANIFEST_PREFIX: MANIFEST_PREFIX,
-    catalog.ARTIFACT_PREFIX: ARTIFACT_PREFIX,
-    catalog.CALLBACK_PREFIX: CALLBACK_PREFIX,
-    catalog.MARKER_PARAMETER: MARKER,
-    catalog.TRAINING_WINDOW_DAYS: "30",
-    catalog.TIME_ZONE: "Europe/Paris",
-    catalog.TRAINING_IMAGE: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
-    catalog.INFERENCE_IMAGE: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
-    catalog.SAGEMAKER_ROLE_ARN: ROLE_ARN,
-    catalog.TRAINING_INSTANCE_TYPE: "ml.m5.large",
-    catalog.TRAINING_INSTANCE_COUNT: "1",
-    catalog.TRAINING_VOLUME_GB: "10",
-    catalog.TRAINING_MAX_RUNTIME_SECONDS: "3600",
-    catalog.TRAINING_USE_SPOT: "false",
-    catalog.HYPERPARAMETERS: json.dumps(
+    lambdas.MODEL_NAME.name: MODEL,
+    lambdas.STACK_NAME.name: "dev",
+    lambdas.LOG_LEVEL.name: "DEBUG",
+    lambdas.BUCKET.name: BUCKET,
+    lambdas.DATA_PREFIX.name: DATA_PREFIX,
+    lambdas.MANIFEST_PREFIX.name: MANIFEST_PREFIX,
+    lambdas.ARTIFACT_PREFIX.name: ARTIFACT_PREFIX,
+    lambdas.CALLBACK_PREFIX.name: CALLBACK_PREFIX,
+    lambdas.MARKER_PARAMETER.name: MARKER,
+    lambdas.TRAINING_WINDOW_DAYS.name: "30",
+    lambdas.TIME_ZONE.name: "Europe/Paris",
+    lambdas.TRAINING_IMAGE.name: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
+    lambdas.INFERENCE_IMAGE.name: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
+    lambdas.SAGEMAKER_ROLE_ARN.name: ROLE_ARN,
+    lambdas.TRAINING_INSTANCE_TYPE.name: "ml.m5.large",
+    lambdas.TRAINING_INSTANCE_COUNT.name: "1",
+    lambdas.TRAINING_VOLUME_GB.name: "10",
+    lambdas.TRAINING_MAX_RUNTIME_SECONDS.name: "3600",
+    lambdas.TRAINING_USE_SPOT.name: "false",
+    lambdas.HYPERPARAMETERS.name: json.dumps(
         {"predictor_type": "regressor", "feature_dim": "3", "epochs": "10"}
     ),
-    catalog.ENDPOINT_NAME: MODEL,
-    catalog.ENDPOINT_INSTANCE_TYPE: "ml.t2.medium",
-    catalog.ENDPOINT_INSTANCE_COUNT: "1",
-    catalog.KEEP_PREVIOUS_VERSIONS: "2",
-    catalog.SLACK_ENABLED: "true",
-    catalog.SLACK_CHANNEL: "#ml-pipeline",
-    catalog.SLACK_TOKEN_SECRET_ARN: (
+    lambdas.ENDPOINT_NAME.name: MODEL,
+    lambdas.ENDPOINT_INSTANCE_TYPE.name: "ml.t2.medium",
+    lambdas.ENDPOINT_INSTANCE_COUNT.name: "1",
+    lambdas.KEEP_PREVIOUS_VERSIONS.name: "2",
+    lambdas.SLACK_ENABLED.name: "true",
+    lambdas.SLACK_CHANNEL.name: "#ml-pipeline",
+    lambdas.SLACK_TOKEN_SECRET_ARN.name: (
         f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{SLACK_SECRET_NAME}-AbCdEf"
     ),
-    catalog.STATE_MACHINE_ARN: STATE_MACHINE_ARN,
-    catalog.SCHEDULER_ROLE_ARN: f"arn:aws:iam::{ACCOUNT}:role/scheduler-start-pipeline",
-    catalog.SCHEDULE_GROUP: "retraining-dev",
-    catalog.DEBOUNCE_SCHEDULE_NAME: "retraining-dev-upload",
-    catalog.DEBOUNCE_SECONDS: "900",
+    lambdas.STATE_MACHINE_ARN.name: STATE_MACHINE_ARN,
+    lambdas.SCHEDULER_ROLE_ARN.name: f"arn:aws:iam::{ACCOUNT}:role/scheduler-start-pipeline",
+    lambdas.SCHEDULE_GROUP.name: "retraining-dev",
+    lambdas.DEBOUNCE_SCHEDULE_NAME.name: "retraining-dev-upload",
+    lambdas.DEBOUNCE_SECONDS.name: "900",
 }
 
 
 def env_for(key: str, **overrides: str | None) -> dict[str, str]:
-    """Exactly the variables catalog declares for function `key`, plus overrides (None drops)."""
-    spec = catalog.BY_KEY[key]
-    env = {
-        name: BASE_ENV[name]
-        for name in (*spec.required_env, *spec.optional_env)
-        if name in BASE_ENV
-    }
+    """Exactly the variables function `key` declares, plus overrides (None drops)."""
+    spec = lambdas.BY_KEY[key]
+    env = {name: BASE_ENV[name] for name in spec.variable_names if name in BASE_ENV}
     for name, value in overrides.items():
         if value is None:
             env.pop(name, None)
@@ -151,14 +147,14 @@ def load_module(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable
             monkeypatch.delenv(name, raising=False)
         for name, value in env_for(key, **overrides).items():
             monkeypatch.setenv(name, value)
-        module_name = f"functions.{catalog.BY_KEY[key].module}"
+        module_name = f"functions.{lambdas.BY_KEY[key].key}"
         sys.modules.pop(module_name, None)
         return importlib.import_module(module_name)
 
     yield load
     # Leave no module built from a test's environment behind for the next test.
-    for spec in catalog.ALL_FUNCTIONS:
-        sys.modules.pop(f"functions.{spec.module}", None)
+    for spec in lambdas.ALL_FUNCTIONS:
+        sys.modules.pop(f"functions.{spec.key}", None)
 
 
 def put_raw(key: str, body: bytes) -> None:

@@ -18,8 +18,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from functions import contract
-from functions.errors import InputValidationError
+from contract.errors import InputValidationError
+from contract.status import EVENT_ENDPOINT_STATE_CHANGE, EVENT_SOURCE, EVENT_TRAINING_STATE_CHANGE
 
 from . import conftest
 from .conftest import BUCKET, CALLBACK_PREFIX, REGION
@@ -108,8 +108,8 @@ def training_event(status: str, name: str = JOB) -> dict[str, Any]:
     return {
         "version": "0",
         "id": "844e2571-85d4-695f-b930-0153b71dcb42",
-        "detail-type": contract.EVENT_TRAINING_STATE_CHANGE,
-        "source": contract.EVENT_SOURCE,
+        "detail-type": EVENT_TRAINING_STATE_CHANGE,
+        "source": EVENT_SOURCE,
         "account": "123456789012",
         "time": "2026-01-10T07:02:30Z",
         "region": REGION,
@@ -121,8 +121,8 @@ def training_event(status: str, name: str = JOB) -> dict[str, Any]:
 def endpoint_event(status: str, name: str = "linear-learner") -> dict[str, Any]:
     return {
         "version": "0",
-        "detail-type": contract.EVENT_ENDPOINT_STATE_CHANGE,
-        "source": contract.EVENT_SOURCE,
+        "detail-type": EVENT_ENDPOINT_STATE_CHANGE,
+        "source": EVENT_SOURCE,
         "time": "2026-01-10T08:00:00Z",
         "detail": {"EndpointName": name, "EndpointStatus": status, "EndpointConfigName": "x"},
     }
@@ -232,7 +232,7 @@ def test_endpoint_events_are_normalised_to_the_api_spelling(load_module, run, s3
         ({"detail-type": "SageMaker Model State Change", "detail": {}}, "ignored-event"),
         (
             {
-                "detail-type": contract.EVENT_TRAINING_STATE_CHANGE,
+                "detail-type": EVENT_TRAINING_STATE_CHANGE,
                 "detail": {"TrainingJobName": JOB},
             },
             "ignored-event",

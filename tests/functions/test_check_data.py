@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from functions import contract
-from functions.errors import DataValidationError, InputValidationError, MarkerError
+from contract.document import DECISION_NO_NEW_DATA, DECISION_RUN_IN_PROGRESS, DECISION_TRAIN
+from contract.errors import DataValidationError, InputValidationError, MarkerError
 
 from .conftest import (
     BUCKET,
@@ -84,7 +84,7 @@ def test_first_run_trains_on_the_whole_window_and_writes_the_manifest(check, s3)
 
     data = check()
 
-    assert data["decision"] == contract.DECISION_TRAIN
+    assert data["decision"] == DECISION_TRAIN
     assert data["runTime"] == RUN_TIME
     assert data["runDate"] == "2026-01-10"
     assert (data["windowStart"], data["windowEnd"]) == ("2025-12-12", "2026-01-10")
@@ -110,7 +110,7 @@ def test_only_files_after_the_marker_are_new(check, ssm):
 
     data = check()
 
-    assert data["decision"] == contract.DECISION_TRAIN
+    assert data["decision"] == DECISION_TRAIN
     assert (data["fileCount"], data["newFileCount"], data["markerBefore"]) == (3, 1, "2026-01-08")
     assert marker_value(ssm) == "2026-01-08"  # CheckData never writes the marker
 
@@ -122,7 +122,7 @@ def test_no_file_after_the_marker_is_no_new_data_and_writes_nothing(check, ssm, 
 
     data = check()
 
-    assert data["decision"] == contract.DECISION_NO_NEW_DATA
+    assert data["decision"] == DECISION_NO_NEW_DATA
     assert (data["fileCount"], data["newFileCount"], data["manifestUri"]) == (2, 0, None)
     assert manifests(s3) == []
 
@@ -130,7 +130,7 @@ def test_no_file_after_the_marker_is_no_new_data_and_writes_nothing(check, ssm, 
 def test_force_retrains_the_window_without_new_data_and_revalidates_it(check, ssm, s3):
     ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
     put_day("2026-01-09")
-    assert check({"force": True})["decision"] == contract.DECISION_TRAIN
+    assert check({"force": True})["decision"] == DECISION_TRAIN
     put_day("2026-01-08", b"1,2\nbroken,3\n")  # older than the marker, re-checked on force
     with pytest.raises(DataValidationError, match=r"2026-01-08\.csv line 2, field 0"):
         check({"force": True})
@@ -138,7 +138,7 @@ def test_force_retrains_the_window_without_new_data_and_revalidates_it(check, ss
 
 def test_force_with_an_empty_window_has_nothing_to_train(check, s3):
     data = check({"force": True})
-    assert data["decision"] == contract.DECISION_NO_NEW_DATA
+    assert data["decision"] == DECISION_NO_NEW_DATA
     assert manifests(s3) == []
 
 
@@ -171,7 +171,7 @@ def test_unusable_names_are_ignored_and_reported(check, s3, capsys):
 
     data = check()
 
-    assert data["decision"] == contract.DECISION_TRAIN
+    assert data["decision"] == DECISION_TRAIN
     assert data["fileCount"] == 1
     reasons = {i["key"]: i["reason"] for i in data["ignored"]}
     assert reasons == {
@@ -330,11 +330,11 @@ def test_a_run_started_after_another_running_one_stops(load_module, s3, sfn):
         return e
 
     later = module.handler(as_event("second", second["executionArn"]), None)
-    assert later["decision"] == contract.DECISION_RUN_IN_PROGRESS
+    assert later["decision"] == DECISION_RUN_IN_PROGRESS
     assert later["runningExecution"] == "first"
     assert manifests(s3) == []
     earlier = module.handler(as_event("first", first["executionArn"]), None)
-    assert earlier["decision"] == contract.DECISION_TRAIN
+    assert earlier["decision"] == DECISION_TRAIN
 
 
 def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3, ssm, sfn):
@@ -384,7 +384,7 @@ def test_the_event_must_carry_the_execution(load_module, s3):
 
 
 def test_a_refused_manifest_write_names_the_manifest_and_trains_nothing(check, s3, ssm):
-    from functions.errors import ManifestWriteError
+    from contract.errors import ManifestWriteError
 
     from .conftest import MANIFEST_PREFIX
 

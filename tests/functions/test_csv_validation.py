@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from contract.errors import DataValidationError
 from functions.csv_validation import MAX_LINE_CHARS, validate_stream
-from functions.errors import DataValidationError
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from functions import contract
+from contract.document import INPUT_SCHEDULED_TIME, INPUT_TRIGGER, TRIGGER_UPLOAD
 
 from .conftest import BASE_ENV, BUCKET, DATA_PREFIX, STATE_MACHINE_ARN
 
@@ -54,8 +54,8 @@ def test_an_upload_schedules_one_run_after_the_quiet_period(debounce, scheduler)
     assert created["Target"]["Arn"] == STATE_MACHINE_ARN
     assert created["Target"]["RoleArn"] == BASE_ENV["SCHEDULER_ROLE_ARN"]
     assert json.loads(created["Target"]["Input"]) == {
-        contract.INPUT_TRIGGER: contract.TRIGGER_UPLOAD,
-        contract.INPUT_SCHEDULED_TIME: "<aws.scheduler.scheduled-time>",
+        INPUT_TRIGGER: TRIGGER_UPLOAD,
+        INPUT_SCHEDULED_TIME: "<aws.scheduler.scheduled-time>",
     }
 
 

@@ -18,8 +18,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto.sagemaker.models import sagemaker_backends
 
-from functions import contract, naming
-from functions.errors import EndpointNotUpdatableError
+from contract.errors import EndpointNotUpdatableError
+from contract.status import STAGE_DEPLOYMENT
+from functions import naming
 
 from .conftest import ACCOUNT, BUCKET, MODEL, REGION, CallCounter, log_lines
 
@@ -107,7 +108,7 @@ def test_first_deployment_creates_model_config_and_endpoint(deploy, sagemaker):
     status = deploy("run-1")
     name = name_of("run-1")
     assert status == {
-        "stage": contract.STAGE_DEPLOYMENT,
+        "stage": STAGE_DEPLOYMENT,
         "status": "Creating",
         "name": ENDPOINT,
         "endpointName": ENDPOINT,

@@ -11,6 +11,7 @@ import socket
 from typing import Any
 
 import pytest
+
 from localcloud.slack.api import LocalSlack, delay
 
 from .conftest import MODEL, REGION, SLACK_SECRET_NAME, SLACK_TOKEN, CallCounter, log_lines

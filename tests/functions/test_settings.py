@@ -1,77 +1,33 @@
-"""Settings: parsed once at cold start; a missing or malformed variable is named."""
+"""Settings: read once at cold start; a missing or malformed variable is named."""
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Mapping
 
 import pytest
 
-from functions import catalog, contract, errors, settings
-from functions.errors import SettingsError
+from contract import lambdas
+from contract.errors import SettingsError
+from contract.settings import read_settings
 
-from .conftest import BASE_ENV, env_for
+from .conftest import env_for
 
 pytestmark = pytest.mark.unit
-
-PARSERS = {
-    "check_data": settings.CheckDataSettings,
-    "start_training_job": settings.StartTrainingJobSettings,
-    "get_status": settings.GetStatusSettings,
-    "await_status": settings.CallbackSettings,
-    "on_sagemaker_event": settings.CallbackSettings,
-    "deploy_model": settings.DeployModelSettings,
-    "notify_slack": settings.NotifySlackSettings,
-    "update_parameters": settings.UpdateParametersSettings,
-    "debounce_upload": settings.DebounceUploadSettings,
-}
-
-
-class RecordingEnv(Mapping[str, str]):
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        self.read: set[str] = set()
-
-    def __getitem__(self, name: str) -> str:
-        self.read.add(name)
-        return self.values[name]
-
-    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
-        self.read.add(name)
-        return self.values.get(name, default)
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self.values)
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-
-def test_every_function_has_a_parser():
-    assert set(PARSERS) == set(catalog.BY_KEY)
-
-
-@pytest.mark.parametrize("key", sorted(PARSERS))
-def test_each_parser_reads_exactly_its_catalog_variables(key):
-    spec = catalog.BY_KEY[key]
-    env = RecordingEnv(dict(BASE_ENV))
-    PARSERS[key].from_env(env)
-    assert env.read == set(spec.required_env) | set(spec.optional_env)
 
 
 @pytest.mark.parametrize(
     ("key", "variable"),
     [
-        (spec.key, name)
-        for spec in catalog.ALL_FUNCTIONS
-        for name in spec.required_env
-        if name != catalog.LOG_LEVEL  # optional in practice: defaults to INFO
+        (spec.key, variable.name)
+        for spec in lambdas.ALL_FUNCTIONS
+        for variable in spec.variables
+        if variable.required
     ],
 )
 def test_a_missing_required_variable_is_named(key, variable):
     with pytest.raises(SettingsError, match=rf"\b{variable} is required but not set"):
-        PARSERS[key].from_env(env_for(key, **{variable: None}))
+        read_settings(lambdas.BY_KEY[key], env_for(key, **{variable: None}))
 
 
 @pytest.mark.parametrize(
@@ -79,98 +35,98 @@ def test_a_missing_required_variable_is_named(key, variable):
     [
         (
             "start_training_job",
-            catalog.TRAINING_INSTANCE_COUNT,
+            "TRAINING_INSTANCE_COUNT",
             "two",
             "TRAINING_INSTANCE_COUNT must be a positive integer, got 'two'",
         ),
         (
             "start_training_job",
-            catalog.TRAINING_INSTANCE_COUNT,
+            "TRAINING_INSTANCE_COUNT",
             "0",
             "TRAINING_INSTANCE_COUNT must be a positive integer, got '0'",
         ),
         (
             "start_training_job",
-            catalog.TRAINING_MAX_RUNTIME_SECONDS,
+            "TRAINING_MAX_RUNTIME_SECONDS",
             "99999999",
             "TRAINING_MAX_RUNTIME_SECONDS must be at most 2419200, got '99999999'",
         ),
         (
             "start_training_job",
-            catalog.TRAINING_USE_SPOT,
+            "TRAINING_USE_SPOT",
             "yes",
             "TRAINING_USE_SPOT must be 'true' or 'false', got 'yes'",
         ),
         (
             "start_training_job",
-            catalog.HYPERPARAMETERS,
+            "HYPERPARAMETERS",
             '{"epochs": 10}',
             "HYPERPARAMETERS['epochs'] must be a string, got 10",
         ),
         (
             "start_training_job",
-            catalog.HYPERPARAMETERS,
+            "HYPERPARAMETERS",
             "[1, 2]",
             "HYPERPARAMETERS must be a JSON object of strings, got list",
         ),
         (
             "start_training_job",
-            catalog.HYPERPARAMETERS,
+            "HYPERPARAMETERS",
             "{epochs: 1}",
             "HYPERPARAMETERS must be a JSON object of strings, got invalid JSON",
         ),
         (
             "start_training_job",
-            catalog.SAGEMAKER_ROLE_ARN,
+            "SAGEMAKER_ROLE_ARN",
             "sagemaker-role",
             "SAGEMAKER_ROLE_ARN must be an ARN of service 'iam', got 'sagemaker-role'",
         ),
         (
             "check_data",
-            catalog.TIME_ZONE,
+            "TIME_ZONE",
             "Mars/Olympus",
             "TIME_ZONE must be an IANA time zone such as 'Europe/Paris', got 'Mars/Olympus'",
         ),
         (
             "check_data",
-            catalog.DATA_PREFIX,
+            "DATA_PREFIX",
             "/data/train",
             "DATA_PREFIX must be a folder-like S3 key prefix",
         ),
         (
             "check_data",
-            catalog.TRAINING_WINDOW_DAYS,
+            "TRAINING_WINDOW_DAYS",
             "-3",
             "TRAINING_WINDOW_DAYS must be a positive integer, got '-3'",
         ),
-        ("check_data", catalog.LOG_LEVEL, "LOUD", "LOG_LEVEL must be one of DEBUG"),
+        ("check_data", "LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG"),
         (
             "deploy_model",
-            catalog.KEEP_PREVIOUS_VERSIONS,
+            "KEEP_PREVIOUS_VERSIONS",
             "many",
             "KEEP_PREVIOUS_VERSIONS must be an integer ≥ 0, got 'many'",
         ),
         (
             "notify_slack",
-            catalog.SLACK_API_URL,
+            "SLACK_API_URL",
             "localhost:9999",
             "SLACK_API_URL must be an http(s) URL, got 'localhost:9999'",
         ),
         (
             "notify_slack",
-            catalog.SLACK_TOKEN_SECRET_ARN,
+            "SLACK_TOKEN_SECRET_ARN",
             "xoxb-a-token-by-mistake",
             "SLACK_TOKEN_SECRET_ARN must be an ARN of service 'secretsmanager'",
         ),
         (
             "debounce_upload",
-            catalog.STATE_MACHINE_ARN,
+            "STATE_MACHINE_ARN",
             f"arn:aws:lambda:eu-west-1:{'1' * 12}:function:x",
             "STATE_MACHINE_ARN must be an ARN of service 'states'",
         ),
         (
             "debounce_upload",
-            catalog.DEBOUNCE_SECONDS,
+            "DEBOUNCE_SECONDS",
             "1.5",
             "DEBOUNCE_SECONDS must be a positive integer, got '1.5'",
         ),
@@ -178,14 +134,14 @@ def test_a_missing_required_variable_is_named(key, variable):
 )
 def test_a_malformed_variable_is_named_with_its_value(key, variable, value, message):
     with pytest.raises(SettingsError) as raised:
-        PARSERS[key].from_env(env_for(key, **{variable: value}))
+        read_settings(lambdas.BY_KEY[key], env_for(key, **{variable: value}))
     assert message in str(raised.value)
 
 
 def test_every_problem_is_reported_at_once():
     env = env_for("start_training_job", TRAINING_INSTANCE_COUNT="two", TRAINING_VOLUME_GB=None)
     with pytest.raises(SettingsError) as raised:
-        settings.StartTrainingJobSettings.from_env(env)
+        read_settings(lambdas.START_TRAINING_JOB, env)
     assert "TRAINING_INSTANCE_COUNT must be a positive integer" in str(raised.value)
     assert "TRAINING_VOLUME_GB is required but not set" in str(raised.value)
 
@@ -193,15 +149,15 @@ def test_every_problem_is_reported_at_once():
 def test_spot_training_needs_a_max_wait_at_least_the_max_runtime():
     env = env_for("start_training_job", TRAINING_USE_SPOT="true")
     with pytest.raises(SettingsError, match="TRAINING_MAX_WAIT_SECONDS is required when"):
-        settings.StartTrainingJobSettings.from_env(env)
-    env[catalog.TRAINING_MAX_WAIT_SECONDS] = "1800"
+        read_settings(lambdas.START_TRAINING_JOB, env)
+    env["TRAINING_MAX_WAIT_SECONDS"] = "1800"
     with pytest.raises(
         SettingsError,
         match=r"TRAINING_MAX_WAIT_SECONDS must be at least TRAINING_MAX_RUNTIME_SECONDS \(3600\)",
     ):
-        settings.StartTrainingJobSettings.from_env(env)
-    env[catalog.TRAINING_MAX_WAIT_SECONDS] = "7200"
-    parsed = settings.StartTrainingJobSettings.from_env(env)
+        read_settings(lambdas.START_TRAINING_JOB, env)
+    env["TRAINING_MAX_WAIT_SECONDS"] = "7200"
+    parsed = read_settings(lambdas.START_TRAINING_JOB, env)
     assert (parsed.use_spot, parsed.max_wait_seconds) == (True, 7200)
 
 
@@ -209,18 +165,19 @@ def test_slack_enabled_needs_the_secret_arn_but_disabled_does_not():
     with pytest.raises(
         SettingsError, match="SLACK_TOKEN_SECRET_ARN is required when SLACK_ENABLED"
     ):
-        settings.NotifySlackSettings.from_env(env_for("notify_slack", SLACK_TOKEN_SECRET_ARN=None))
-    disabled = settings.NotifySlackSettings.from_env(
-        env_for("notify_slack", SLACK_ENABLED="false", SLACK_TOKEN_SECRET_ARN=None)
+        read_settings(lambdas.NOTIFY_SLACK, env_for("notify_slack", SLACK_TOKEN_SECRET_ARN=None))
+    disabled = read_settings(
+        lambdas.NOTIFY_SLACK,
+        env_for("notify_slack", SLACK_ENABLED="false", SLACK_TOKEN_SECRET_ARN=None),
     )
     assert disabled.enabled is False
 
 
 def test_parsed_values_have_their_types():
-    parsed = settings.CheckDataSettings.from_env(env_for("check_data"))
+    parsed = read_settings(lambdas.CHECK_DATA, env_for("check_data"))
     assert parsed.training_window_days == 30
     assert parsed.time_zone.key == "Europe/Paris"
-    training = settings.StartTrainingJobSettings.from_env(env_for("start_training_job"))
+    training = read_settings(lambdas.START_TRAINING_JOB, env_for("start_training_job"))
     assert dict(training.hyperparameters)["predictor_type"] == "regressor"
     assert training.max_wait_seconds is None
 
@@ -233,10 +190,10 @@ def test_a_malformed_variable_fails_the_cold_start(load_module):
     assert "functions.start_training_job" not in sys.modules
 
 
-@pytest.mark.parametrize("key", sorted(PARSERS))
+@pytest.mark.parametrize("key", sorted(lambdas.BY_KEY))
 def test_a_missing_variable_fails_the_import_of_each_handler(load_module, key):
-    spec = catalog.BY_KEY[key]
-    with pytest.raises(SettingsError, match=catalog.MODEL_NAME):
+    spec = lambdas.BY_KEY[key]
+    with pytest.raises(SettingsError, match=lambdas.MODEL_NAME.name):
         load_module(key, MODEL_NAME=None)
     module = load_module(key)  # and the same module imports cleanly once it is set
     assert callable(module.handler)
@@ -245,11 +202,3 @@ def test_a_missing_variable_fails_the_import_of_each_handler(load_module, key):
     assert before == reloaded.SETTINGS
     assert reloaded.SETTINGS is not before
     assert spec.handler == f"{module.__name__}.handler"
-
-
-def test_error_class_names_are_the_contract_error_names():
-    assert errors.DataValidationError.__name__ == contract.ERROR_DATA_VALIDATION
-    assert errors.InputValidationError.__name__ == contract.ERROR_INPUT_VALIDATION
-    assert errors.SettingsError.__name__ == contract.ERROR_SETTINGS
-    assert errors.MarkerError.__name__ == contract.ERROR_MARKER
-    assert errors.EndpointNotUpdatableError.__name__ == contract.ERROR_ENDPOINT_NOT_UPDATABLE

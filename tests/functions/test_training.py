@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime
 import pytest
 from botocore.stub import Stubber
 
-from functions import contract, naming
+from contract.status import STAGE_TRAINING
+from functions import naming
 
 from .conftest import ARTIFACT_PREFIX, BUCKET, MODEL, REGION, CallCounter
 
@@ -52,7 +53,7 @@ def test_start_creates_the_job_this_run_describes(load_module, s3, sagemaker):
 
     name = naming.run_resource_name(MODEL, "run-1", date(2026, 1, 10))
     assert status == {
-        "stage": contract.STAGE_TRAINING,
+        "stage": STAGE_TRAINING,
         "status": "InProgress",
         "name": name,
         "trainingJobName": name,
@@ -163,7 +164,7 @@ def test_get_status_reports_a_completed_job_with_metrics_and_artefact(load_modul
     assert described["message"].startswith(f"Training job {status['name']} completed in ")
     assert described["message"].endswith("; train:progress 100")
     assert described["poll"] == {"count": 1, "timeoutSeconds": 1200}
-    assert described["stage"] == contract.STAGE_TRAINING and described["serving"] is False
+    assert described["stage"] == STAGE_TRAINING and described["serving"] is False
 
 
 def test_get_status_doubles_the_timeout_up_to_the_cap_and_keeps_fields(load_module, s3):
@@ -227,7 +228,7 @@ def test_get_status_passes_statuses_through(load_module, s3, status, reason, mes
 
 
 def test_get_status_rejects_an_unknown_stage(load_module, s3):
-    from functions.errors import InputValidationError
+    from contract.errors import InputValidationError
 
     module = load_module("get_status")
     with pytest.raises(
@@ -249,7 +250,7 @@ def test_get_status_rejects_an_unknown_stage(load_module, s3):
     ],
 )
 def test_polling_settings_are_validated(load_module, s3, polling, message):
-    from functions.errors import InputValidationError
+    from contract.errors import InputValidationError
 
     module = load_module("start_training_job")
     event = start_event()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.errors import InputValidationError, MarkerError
+from contract.errors import InputValidationError, MarkerError
 
 from .conftest import MARKER
 

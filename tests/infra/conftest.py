@@ -7,6 +7,7 @@ import types
 from typing import Any
 
 import pytest
+
 from localcloud.deploy.pulumi_program import ProgramRun, run_program
 from localcloud.plan import PlanMocks, plan_entries, stack_region
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from infra.config import (
     DEFAULT_HYPERPARAMETERS,
     ConfigError,

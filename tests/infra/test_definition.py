@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from functions import catalog
+from statelint.linter import Linter
+
+from contract import lambdas
 from infra.config import parse_settings, pipeline_options
 from infra.definition import DefinitionError, render_definition
 from localcloud.deploy.pulumi_program import REPO_ROOT, ProgramRun, load_stack_config
 from localcloud.plan import plan_entries
-from statelint.linter import Linter
 
 pytestmark = pytest.mark.unit
 
@@ -41,7 +42,7 @@ def test_every_pipeline_function_is_resolved_to_this_stacks_arn(
 ) -> None:
     definition = definition_of(runs[stack])
     function_arns = runs[stack].outputs["models"]["linear-learner"]["functionArns"]
-    expected = {function_arns[spec.key] for spec in catalog.PIPELINE_FUNCTIONS}
+    expected = {function_arns[spec.key] for spec in lambdas.PIPELINE_FUNCTIONS}
     assert lambda_arns_in(definition) == expected
 
 
@@ -60,7 +61,7 @@ def test_rendering_is_deterministic() -> None:
     options = pipeline_options(settings.models[0])
     arns = {
         s.key: f"arn:aws:lambda:eu-west-1:123456789012:function:{s.key}"
-        for s in catalog.PIPELINE_FUNCTIONS
+        for s in lambdas.PIPELINE_FUNCTIONS
     }
     first = render_definition(options, arns)
     assert render_definition(options, dict(reversed(list(arns.items())))) == first

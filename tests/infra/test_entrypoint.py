@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+
 from localcloud.deploy.pulumi_program import REPO_ROOT
 
 pytestmark = pytest.mark.unit

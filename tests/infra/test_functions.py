@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import zipfile
@@ -9,9 +10,11 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from functions import catalog
+
+from contract import lambdas
 from infra.archives import (
     FIXED_TIMESTAMP,
+    REPO_ROOT,
     build_function_package,
     build_slack_layer,
     function_package_entries,
@@ -23,23 +26,26 @@ pytestmark = pytest.mark.unit
 
 
 def functions_of(run: ProgramRun) -> dict[str, dict]:
-    """Each declared function's inputs, by catalog key (the name's suffix)."""
+    """Each declared function's inputs, by its key (the name's suffix)."""
     found = {}
     for resource in run.of_type("aws:lambda/function:Function"):
         handler = resource.inputs["handler"]
         module = handler.removeprefix("functions.").removesuffix(".handler")
-        (spec,) = [s for s in catalog.ALL_FUNCTIONS if s.module == module]
+        (spec,) = [s for s in lambdas.ALL_FUNCTIONS if s.key == module]
         found[spec.key] = resource.inputs
     return found
 
 
-def test_each_function_gets_exactly_its_catalog_variables(all_runs: dict[str, ProgramRun]) -> None:
+def test_each_function_gets_exactly_its_declared_variables(
+    all_runs: dict[str, ProgramRun],
+) -> None:
     for run_name, run in all_runs.items():
         for key, inputs in functions_of(run).items():
-            spec = catalog.BY_KEY[key]
+            spec = lambdas.BY_KEY[key]
             variables = set(inputs["environment"]["variables"])
-            assert set(spec.required_env) <= variables, (run_name, key)
-            assert variables <= set(spec.required_env) | set(spec.optional_env), (run_name, key)
+            required = {v.name for v in spec.variables if v.required}
+            assert required <= variables, (run_name, key)
+            assert variables <= set(spec.variable_names), (run_name, key)
 
 
 def test_optional_variables_are_set_when_configured(runs: dict[str, ProgramRun]) -> None:
@@ -96,7 +102,7 @@ def test_runtime_logging_and_tracing(runs: dict[str, ProgramRun]) -> None:
     for stack, tracing in (("dev", "PassThrough"), ("prod", "Active")):
         groups = {r.inputs["name"] for r in runs[stack].of_type("aws:cloudwatch/logGroup:LogGroup")}
         for key, inputs in functions_of(runs[stack]).items():
-            spec = catalog.BY_KEY[key]
+            spec = lambdas.BY_KEY[key]
             assert inputs["runtime"] == "python3.14"
             assert inputs["handler"] == spec.handler
             assert inputs["timeout"] == spec.timeout_seconds
@@ -133,18 +139,46 @@ def test_code_is_the_reproducible_package_with_its_hash(runs: dict[str, ProgramR
     assert layer.inputs["sourceCodeHash"] == build_slack_layer().sha256_base64
 
 
-def test_the_package_holds_every_handler_module_and_nothing_else() -> None:
+def test_the_package_holds_every_handler_and_the_contract_and_nothing_else() -> None:
     package = build_function_package()
     with zipfile.ZipFile(package.path) as archive:
         names = archive.namelist()
         infos = archive.infolist()
     assert names == sorted(names)
-    for spec in catalog.ALL_FUNCTIONS:
-        assert f"functions/{spec.module}.py" in names
-    assert all(n.startswith("functions/") and n.endswith(".py") for n in names)
+    for spec in lambdas.ALL_FUNCTIONS:
+        assert f"functions/{spec.key}.py" in names
+    contract_modules = sorted(p.name for p in (REPO_ROOT / "contract").glob("*.py"))
+    assert [n.removeprefix("contract/") for n in names if n.startswith("contract/")] == (
+        contract_modules
+    )
+    assert all(n.startswith(("functions/", "contract/")) and n.endswith(".py") for n in names)
     assert not any("__pycache__" in n or "/." in n for n in names)
     assert {i.date_time for i in infos} == {FIXED_TIMESTAMP}
     assert {i.external_attr >> 16 for i in infos} == {0o100644}
+
+
+def _imported_modules(source: str) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_handlers_import_the_contract_the_package_ships() -> None:
+    with zipfile.ZipFile(build_function_package().path) as archive:
+        names = set(archive.namelist())
+        sources = {name: archive.read(name).decode() for name in names}
+    for spec in lambdas.ALL_FUNCTIONS:
+        # Every handler is declared in the contract and reads its settings through it.
+        assert "contract.lambdas" in _imported_modules(sources[f"functions/{spec.key}.py"])
+    for name, source in sources.items():
+        for module in _imported_modules(source):
+            if module.startswith("contract.") and module.count(".") == 1:
+                assert f"{module.replace('.', '/')}.py" in names, (name, module)
 
 
 def test_the_layer_puts_slack_sdk_on_the_lambda_path() -> None:
@@ -158,20 +192,21 @@ def test_the_layer_puts_slack_sdk_on_the_lambda_path() -> None:
 def test_archives_depend_only_on_content(tmp_path: Path) -> None:
     source = tmp_path / "functions"
     source.mkdir()
+    sources = (source,)
     (source / "b.py").write_text("B = 2\n")
     (source / "a.py").write_text("A = 1\n")
     (source / "__pycache__").mkdir()
     (source / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     (source / ".a.py.1234.tmp").write_text("partial write")
     (source / "notes.txt").write_text("not code")
-    first = build_function_package(source, tmp_path / "one")
+    first = build_function_package(sources, tmp_path / "one")
     (source / "a.py").touch()  # a new mtime changes nothing
-    second = build_function_package(source, tmp_path / "two")
+    second = build_function_package(sources, tmp_path / "two")
     assert first.path.read_bytes() == second.path.read_bytes()
     assert first.sha256_base64 == second.sha256_base64
-    assert [n for n, _ in function_package_entries(source)] == ["functions/a.py", "functions/b.py"]
+    assert [n for n, _ in function_package_entries(sources)] == ["functions/a.py", "functions/b.py"]
     (source / "a.py").write_text("A = 3\n")
-    assert build_function_package(source, tmp_path / "three").sha256_base64 != first.sha256_base64
+    assert build_function_package(sources, tmp_path / "three").sha256_base64 != first.sha256_base64
 
 
 def test_zip_bytes_ignores_entry_order() -> None:

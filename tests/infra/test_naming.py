@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from functions import catalog
+
+from contract import lambdas
+from contract.limits import MAX_MODEL_NAME
 from functions.naming import name_stem
 from infra.arns import Arns, parse_ecr_image, partition_of
-from infra.config_kinds import MAX_MODEL_NAME
 from infra.naming import (
     IAM_ROLE_NAME_MAX,
     LAMBDA_NAME_MAX,
@@ -33,7 +34,7 @@ def test_bounded_keeps_short_names_and_hashes_long_ones() -> None:
 
 def test_every_name_fits_even_for_the_longest_stack_and_model() -> None:
     names = ModelNames(LONGEST_STACK, LONGEST_MODEL)
-    for spec in catalog.ALL_FUNCTIONS:
+    for spec in lambdas.ALL_FUNCTIONS:
         assert len(names.function(spec.key)) <= LAMBDA_NAME_MAX
         assert len(names.function_role(spec.key)) <= IAM_ROLE_NAME_MAX
     for role in (names.state_machine_role, names.scheduler_role, names.sagemaker_role):
@@ -42,7 +43,7 @@ def test_every_name_fits_even_for_the_longest_stack_and_model() -> None:
     bucket = StackNames(LONGEST_STACK).bucket("123456789012", "ap-southeast-2")
     assert len(bucket) <= S3_BUCKET_NAME_MAX and bucket == bucket.lower()
     # Distinct functions keep distinct names after shortening.
-    assert len({names.function(s.key) for s in catalog.ALL_FUNCTIONS}) == len(catalog.ALL_FUNCTIONS)
+    assert len({names.function(s.key) for s in lambdas.ALL_FUNCTIONS}) == len(lambdas.ALL_FUNCTIONS)
 
 
 def test_run_resources_are_prefixed_by_the_model_name_as_the_functions_name_them() -> None:

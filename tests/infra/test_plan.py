@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from localcloud import plan
 from localcloud.deploy.pulumi_program import (
     SECRET_MASK,
@@ -14,7 +15,6 @@ from localcloud.deploy.pulumi_program import (
     ProgramRun,
     load_stack_config,
 )
-
 from tests.infra.conftest import TEST_TOKEN, run_stack
 
 pytestmark = pytest.mark.unit

@@ -6,19 +6,19 @@ import json
 from typing import Any
 
 import pytest
+
+from contract import lambdas
 from infra.arns import Arns
 from infra.naming import ModelNames
 from infra.policies import (
     WILDCARD_RESOURCE_ACTIONS,
     PipelineAccess,
-    function_keys_with_policies,
     function_policy,
     sagemaker_policy,
     scheduler_policy,
     state_machine_policy,
 )
 from localcloud.deploy.pulumi_program import ProgramRun
-
 from tests.infra.conftest import load_parliament
 
 pytestmark = pytest.mark.unit
@@ -154,12 +154,6 @@ def test_roles_trust_only_their_service(all_runs: dict[str, ProgramRun]) -> None
                 }, name
 
 
-def test_every_function_has_a_policy_builder() -> None:
-    from functions import catalog
-
-    assert set(function_keys_with_policies()) == {s.key for s in catalog.ALL_FUNCTIONS}
-
-
 def statements_by_sid(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in document["Statement"]}
 
@@ -198,7 +192,7 @@ def test_sagemaker_run_resources_are_limited_to_this_models_runs() -> None:
 
 
 def test_slack_token_is_readable_only_by_notify_slack() -> None:
-    for key in function_keys_with_policies():
+    for key in lambdas.BY_KEY:
         granted = [a for s in function_policy(key, ACCESS)["Statement"] for a in actions(s)]
         assert ("secretsmanager:GetSecretValue" in granted) == (key == "notify_slack"), key
     no_slack = PipelineAccess(**{**ACCESS.__dict__, "slack_secret_arn": None})

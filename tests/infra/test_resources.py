@@ -7,7 +7,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from functions import catalog
+
+from contract import lambdas
 from localcloud.deploy.pulumi_program import ProgramRun, RecordedResource
 
 pytestmark = pytest.mark.unit
@@ -228,9 +229,9 @@ def test_stack_outputs_describe_each_model(runs: dict[str, ProgramRun], stack: s
         for r in runs[stack].of_type("aws:lambda/function:Function")
     }
     assert sorted(model["functionArns"].values()) == sorted(functions.values())
-    expected_keys = {s.key for s in catalog.ALL_FUNCTIONS}
+    expected_keys = {s.key for s in lambdas.ALL_FUNCTIONS}
     if stack == "prod":
-        expected_keys.discard(catalog.DEBOUNCE_UPLOAD.key)
+        expected_keys.discard(lambdas.DEBOUNCE_UPLOAD.key)
     assert set(model["functionArns"]) == expected_keys
 
 
@@ -254,7 +255,7 @@ def test_the_schedule_starts_the_state_machine_in_its_time_zone(
 
 
 def test_sagemaker_events_resume_waits_only_when_terminal(runs: dict[str, ProgramRun]) -> None:
-    from functions import contract
+    from contract import status
 
     rules = {
         r.inputs["name"]: json.loads(r.inputs["eventPattern"])
@@ -265,15 +266,13 @@ def test_sagemaker_events_resume_waits_only_when_terminal(runs: dict[str, Progra
     assert training["source"] == endpoint["source"] == ["aws.sagemaker"]
     assert training["detail-type"] == ["SageMaker Training Job State Change"]
     assert training["detail"]["TrainingJobName"] == [{"prefix": "linear-learner-"}]
-    assert set(training["detail"]["TrainingJobStatus"]) == set(
-        contract.TERMINAL_STATUSES["training"]
-    )
-    assert not set(training["detail"]["TrainingJobStatus"]) & set(contract.TRAINING_WAITING)
+    assert set(training["detail"]["TrainingJobStatus"]) == set(status.TERMINAL_STATUSES["training"])
+    assert not set(training["detail"]["TrainingJobStatus"]) & set(status.TRAINING_WAITING)
     assert endpoint["detail"]["EndpointName"] == ["linear-learner"]
     # Endpoint events spell statuses IN_SERVICE, ...: a rule with Describe's spelling
     # (InService) never matches, and every deployment waits for the safety poll.
     assert set(endpoint["detail"]["EndpointStatus"]) == {
-        contract.endpoint_event_status(s) for s in contract.TERMINAL_STATUSES["deployment"]
+        status.to_event_spelling(s) for s in status.TERMINAL_STATUSES["deployment"]
     }
     targets = runs["prod"].of_type("aws:cloudwatch/eventTarget:EventTarget")
     handler = runs["prod"].outputs["models"]["linear-learner"]["functionArns"]["on_sagemaker_event"]

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from localcloud.deploy.pulumi_program import ProgramRun, is_secret_value, masked
 
+from localcloud.deploy.pulumi_program import ProgramRun, is_secret_value, masked
 from tests.infra.conftest import EXISTING_SECRET_ARN, TEST_TOKEN
 
 pytestmark = pytest.mark.unit

@@ -17,10 +17,11 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from infra import outputs as out
 from infra.smoke import definition_diff, main, smoke_check
 from localcloud.deploy.stack import Deployment, deploy_stack
-from moto import mock_aws
 
 pytestmark = pytest.mark.unit
 

@@ -24,7 +24,7 @@ from moto.awslambda.models import lambda_backends
 from moto.core.models import MockAWS
 from moto.s3.models import s3_backends
 
-from functions import catalog
+from contract import lambdas
 from infra import events
 from infra.naming import ModelNames
 from localcloud.awslambda.runtime import LambdaRuntime
@@ -364,23 +364,26 @@ def test_functions_carry_their_catalog_specs(dev: Deployment) -> None:
     layer = dev.get("aws:lambda/layerVersion:LayerVersion", "slack-sdk")
     secret = dev.get("aws:secretsmanager/secret:Secret", "slack-token")
     functions = dev.of_type("aws:lambda/function:Function")
-    assert {f.id for f in functions} == {names.function(s.key) for s in catalog.ALL_FUNCTIONS}
-    for spec in catalog.ALL_FUNCTIONS:
+    assert {f.id for f in functions} == {names.function(s.key) for s in lambdas.ALL_FUNCTIONS}
+    for spec in lambdas.ALL_FUNCTIONS:
         config = _client("lambda").get_function_configuration(FunctionName=names.function(spec.key))
         assert config["Handler"] == spec.handler
         assert config["Runtime"] == "python3.14"
         # Exactly the spec's names: dev trains on spot and has a Slack secret; no Slack API
         # URL override is configured.
-        optional = set(spec.optional_env) - {catalog.SLACK_API_URL}
-        assert set(config["Environment"]["Variables"]) == set(spec.required_env) | optional
+        optional = {v.name for v in spec.variables if not v.required} - {lambdas.SLACK_API_URL.name}
+        assert (
+            set(config["Environment"]["Variables"])
+            == {v.name for v in spec.variables if v.required} | optional
+        )
         role = _client("iam").get_role(RoleName=names.function_role(spec.key))["Role"]
         assert config["Role"] == role["Arn"]
         layers = [x["Arn"] for x in config.get("Layers", [])]
-        assert layers == ([layer.arn] if spec is catalog.NOTIFY_SLACK else [])
+        assert layers == ([layer.arn] if spec is lambdas.NOTIFY_SLACK else [])
     notify = _client("lambda").get_function_configuration(
-        FunctionName=names.function(catalog.NOTIFY_SLACK.key)
+        FunctionName=names.function(lambdas.NOTIFY_SLACK.key)
     )
-    assert notify["Environment"]["Variables"][catalog.SLACK_TOKEN_SECRET_ARN] == secret.arn
+    assert notify["Environment"]["Variables"][lambdas.SLACK_TOKEN_SECRET_ARN.name] == secret.arn
     assert TOKEN not in json.dumps(notify["Environment"])
 
 
@@ -396,10 +399,10 @@ def test_state_machine_runs_the_programs_definition_on_real_functions(dev: Deplo
         if state.get("Resource", "").startswith("arn:aws:lambda:")
     }
     deployed = {f.arn for f in dev.of_type("aws:lambda/function:Function")}
-    pipeline = {ModelNames("dev", MODEL).function(s.key) for s in catalog.PIPELINE_FUNCTIONS}
+    pipeline = {ModelNames("dev", MODEL).function(s.key) for s in lambdas.PIPELINE_FUNCTIONS}
     assert resources <= deployed
     assert {arn.rsplit(":", 1)[1] for arn in resources} | {
-        ModelNames("dev", MODEL).function(catalog.AWAIT_STATUS.key)  # a callback task
+        ModelNames("dev", MODEL).function(lambdas.AWAIT_STATUS.key)  # a callback task
     } == pipeline
     for arn in resources:
         _client("lambda").get_function(FunctionName=arn)
@@ -428,15 +431,15 @@ def test_event_rules_route_to_the_functions(dev: Deployment) -> None:
     routes = {
         names.training_events_rule: (
             events.training_state_change_pattern(names.run_resource_prefix),
-            catalog.ON_SAGEMAKER_EVENT,
+            lambdas.ON_SAGEMAKER_EVENT,
         ),
         names.endpoint_events_rule: (
             events.endpoint_state_change_pattern(names.endpoint),
-            catalog.ON_SAGEMAKER_EVENT,
+            lambdas.ON_SAGEMAKER_EVENT,
         ),
         names.upload_rule: (
             events.data_upload_pattern(bucket, names.data_prefix),
-            catalog.DEBOUNCE_UPLOAD,
+            lambdas.DEBOUNCE_UPLOAD,
         ),
     }
     for rule_name, (pattern, spec) in routes.items():
@@ -467,7 +470,7 @@ def test_stack_outputs_point_at_real_resources(dev: Deployment) -> None:
     )
     assert machine["name"] == ModelNames("dev", MODEL).state_machine
     assert model["stateMachineConsoleUrl"].endswith(model["stateMachineArn"])
-    assert set(model["functionArns"]) == {s.key for s in catalog.ALL_FUNCTIONS}
+    assert set(model["functionArns"]) == {s.key for s in lambdas.ALL_FUNCTIONS}
     for arn in model["functionArns"].values():
         _client("lambda").get_function(FunctionName=arn)
     # The marker is the pipeline's own: absent until the first successful run.
@@ -476,7 +479,7 @@ def test_stack_outputs_point_at_real_resources(dev: Deployment) -> None:
 
 
 def test_a_deployed_function_runs_with_its_code_handler_and_environment(dev: Deployment) -> None:
-    function = dev.outputs["models"][MODEL]["functionArns"][catalog.UPDATE_PARAMETERS.key]
+    function = dev.outputs["models"][MODEL]["functionArns"][lambdas.UPDATE_PARAMETERS.key]
     runtime = LambdaRuntime()
     runtime.install()
     try:
@@ -530,9 +533,12 @@ def test_the_variant_uses_existing_bucket_and_secret(dev: Deployment) -> None:
         _client("s3").get_bucket_policy(Bucket=bucket)
     assert any("does not send events to EventBridge" in w for w in variant.run.warnings)
     notify = _client("lambda").get_function_configuration(
-        FunctionName=ModelNames("dev", "churn").function(catalog.NOTIFY_SLACK.key)
+        FunctionName=ModelNames("dev", "churn").function(lambdas.NOTIFY_SLACK.key)
     )
-    assert notify["Environment"]["Variables"][catalog.SLACK_TOKEN_SECRET_ARN] == EXISTING_SECRET_ARN
+    assert (
+        notify["Environment"]["Variables"][lambdas.SLACK_TOKEN_SECRET_ARN.name]
+        == EXISTING_SECRET_ARN
+    )
     assert notify["TracingConfig"] == {"Mode": "Active"}
 
 
@@ -626,9 +632,9 @@ def test_the_dev_program_asked_for_the_real_linear_learner_image(dev: Deployment
     (call,) = [c for c in dev.run.calls if c.token.endswith("getPrebuiltEcrImage")]
     assert call.result["registryPath"] == PREBUILT_LINEAR_LEARNER
     start = _client("lambda").get_function_configuration(
-        FunctionName=ModelNames("dev", MODEL).function(catalog.START_TRAINING_JOB.key)
+        FunctionName=ModelNames("dev", MODEL).function(lambdas.START_TRAINING_JOB.key)
     )
-    assert start["Environment"]["Variables"][catalog.TRAINING_IMAGE] == PREBUILT_LINEAR_LEARNER
+    assert start["Environment"]["Variables"][lambdas.TRAINING_IMAGE.name] == PREBUILT_LINEAR_LEARNER
 
 
 def test_provider_functions_name_what_they_cannot_answer(cloud: None) -> None:

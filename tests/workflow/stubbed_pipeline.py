@@ -18,8 +18,19 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from functions import catalog
-from functions import contract as c
+from contract import lambdas
+from contract.document import (
+    DATA_DECISION,
+    DECISION_TRAIN,
+    POLL_COUNT,
+    POLL_TIMEOUT_SECONDS,
+    STATUS_POLL,
+    STATUS_SERVING,
+    STATUS_STAGE,
+    STATUS_STATUS,
+)
+from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING
+from contract.waits import next_poll_timeout
 from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
 from localcloud.stepfunctions.interpreter import (
@@ -88,7 +99,7 @@ class StubbedPipeline:
                 Handler="stub.handler",
                 Code={"ZipFile": _zip()},
             )["FunctionArn"]
-            for spec in catalog.PIPELINE_FUNCTIONS
+            for spec in lambdas.PIPELINE_FUNCTIONS
         }
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
         definition = p.build_pipeline(self.options).to_json(resolve=arns)
@@ -144,44 +155,44 @@ class StubbedPipeline:
 
     def _install_stubs(self, script: Script) -> None:
         remaining = {
-            c.STAGE_TRAINING: list(script.training),
-            c.STAGE_DEPLOYMENT: list(script.deployment),
+            STAGE_TRAINING: list(script.training),
+            STAGE_DEPLOYMENT: list(script.deployment),
         }
         sfn = self.sfn
 
         def status_doc(stage: str, status: str, poll: dict[str, int], name: str) -> dict:
             return {
-                c.STATUS_STAGE: stage,
-                c.STATUS_STATUS: status,
+                STATUS_STAGE: stage,
+                STATUS_STATUS: status,
                 "name": name,
                 "message": f"{stage} is {status}",
-                c.STATUS_SERVING: stage == c.STAGE_DEPLOYMENT
+                STATUS_SERVING: stage == STAGE_DEPLOYMENT
                 and status == "InService"
                 and script.serving,
-                c.STATUS_POLL: poll,
+                STATUS_POLL: poll,
             }
 
         def first_poll(event: dict) -> dict[str, int]:
-            return {c.POLL_COUNT: 0, c.POLL_TIMEOUT_SECONDS: event["polling"]["initialSeconds"]}
+            return {POLL_COUNT: 0, POLL_TIMEOUT_SECONDS: event["polling"]["initialSeconds"]}
 
         def check_data(event: dict) -> dict:
-            return {c.DATA_DECISION: c.DECISION_TRAIN, "newestDate": "2026-01-02"}
+            return {DATA_DECISION: DECISION_TRAIN, "newestDate": "2026-01-02"}
 
         def start_training_job(event: dict) -> dict:
-            return status_doc(c.STAGE_TRAINING, "InProgress", first_poll(event), "job-1")
+            return status_doc(STAGE_TRAINING, "InProgress", first_poll(event), "job-1")
 
         def deploy_model(event: dict) -> dict:
-            return status_doc(c.STAGE_DEPLOYMENT, "Creating", first_poll(event), "endpoint")
+            return status_doc(STAGE_DEPLOYMENT, "Creating", first_poll(event), "endpoint")
 
         def get_status(event: dict) -> dict:
             previous = event["status"]
-            stage = previous[c.STATUS_STAGE]
-            poll = previous[c.STATUS_POLL]
+            stage = previous[STATUS_STAGE]
+            poll = previous[STATUS_POLL]
             status = remaining[stage].pop(0) if remaining[stage] else "InProgress"
             next_poll = {
-                c.POLL_COUNT: poll[c.POLL_COUNT] + 1,
-                c.POLL_TIMEOUT_SECONDS: c.next_poll_timeout(
-                    poll[c.POLL_TIMEOUT_SECONDS], event["polling"]["maxSeconds"]
+                POLL_COUNT: poll[POLL_COUNT] + 1,
+                POLL_TIMEOUT_SECONDS: next_poll_timeout(
+                    poll[POLL_TIMEOUT_SECONDS], event["polling"]["maxSeconds"]
                 ),
             }
             return status_doc(stage, status, next_poll, previous["name"])
@@ -194,13 +205,13 @@ class StubbedPipeline:
             return {"registered": "stub"}
 
         stubs = {
-            catalog.CHECK_DATA.key: check_data,
-            catalog.START_TRAINING_JOB.key: start_training_job,
-            catalog.GET_STATUS.key: get_status,
-            catalog.AWAIT_STATUS.key: await_status,
-            catalog.DEPLOY_MODEL.key: deploy_model,
-            catalog.NOTIFY_SLACK.key: lambda event: {"posted": False, "reason": "disabled"},
-            catalog.UPDATE_PARAMETERS.key: lambda event: {"advanced": True},
+            lambdas.CHECK_DATA.key: check_data,
+            lambdas.START_TRAINING_JOB.key: start_training_job,
+            lambdas.GET_STATUS.key: get_status,
+            lambdas.AWAIT_STATUS.key: await_status,
+            lambdas.DEPLOY_MODEL.key: deploy_model,
+            lambdas.NOTIFY_SLACK.key: lambda event: {"posted": False, "reason": "disabled"},
+            lambdas.UPDATE_PARAMETERS.key: lambda event: {"advanced": True},
         }
         for key, stub in stubs.items():
             self.runtime.stub(key, stub)

@@ -8,7 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from functions import contract as c
+from contract.errors import ERROR_DEPLOYMENT_FAILED, ERROR_TRAINING_FAILED
+from contract.status import (
+    ENDPOINT_SUCCEEDED,
+    ENDPOINT_WAITING,
+    STAGE_DEPLOYMENT,
+    STAGE_TRAINING,
+    TERMINAL_STATUSES,
+    TRAINING_SUCCEEDED,
+    TRAINING_WAITING,
+)
 from tests.workflow.stubbed_pipeline import Script, StubbedPipeline
 from workflow import pipeline as p
 from workflow.options import PipelineOptions
@@ -19,21 +28,19 @@ OPTIONS = PipelineOptions(
     training_max_runtime_seconds=6 * 3600, deployment_timeout_seconds=3600, poll_initial_seconds=600
 )
 UNKNOWN = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij", min_size=3, max_size=12).filter(
-    lambda s: (
-        s not in c.TERMINAL_STATUSES[c.STAGE_TRAINING] + c.TERMINAL_STATUSES[c.STAGE_DEPLOYMENT]
-    )
+    lambda s: s not in TERMINAL_STATUSES[STAGE_TRAINING] + TERMINAL_STATUSES[STAGE_DEPLOYMENT]
 )
 
 
 def _waiting(stage: str) -> st.SearchStrategy[str]:
-    known = c.TRAINING_WAITING if stage == c.STAGE_TRAINING else c.ENDPOINT_WAITING
+    known = TRAINING_WAITING if stage == STAGE_TRAINING else ENDPOINT_WAITING
     return st.sampled_from(known) | UNKNOWN
 
 
 def _sequence(stage: str, max_polls: int) -> st.SearchStrategy[list[str]]:
     # Up to two polls past the bound, to exercise StatusCheckTimedOut.
     waiting = st.lists(_waiting(stage), max_size=max_polls + 1)
-    return st.tuples(waiting, st.sampled_from(c.TERMINAL_STATUSES[stage])).map(
+    return st.tuples(waiting, st.sampled_from(TERMINAL_STATUSES[stage])).map(
         lambda pair: [*pair[0], pair[1]]
     )
 
@@ -48,26 +55,23 @@ def expected(script: Script) -> tuple[str, str | None, int]:
     """(execution status, Fail error or None, GetStatus calls) by the documented routing."""
     polls_training = _polls_until_terminal(script.training, OPTIONS.training_max_polls)
     if polls_training is None:
-        return "FAILED", c.ERROR_TRAINING_FAILED, OPTIONS.training_max_polls
-    if script.training[polls_training - 1] not in c.TRAINING_SUCCEEDED:
-        return "FAILED", c.ERROR_TRAINING_FAILED, polls_training
+        return "FAILED", ERROR_TRAINING_FAILED, OPTIONS.training_max_polls
+    if script.training[polls_training - 1] not in TRAINING_SUCCEEDED:
+        return "FAILED", ERROR_TRAINING_FAILED, polls_training
     polls_deploy = _polls_until_terminal(script.deployment, OPTIONS.deployment_max_polls)
     if polls_deploy is None:
-        return "FAILED", c.ERROR_DEPLOYMENT_FAILED, polls_training + OPTIONS.deployment_max_polls
+        return "FAILED", ERROR_DEPLOYMENT_FAILED, polls_training + OPTIONS.deployment_max_polls
     final = script.deployment[polls_deploy - 1]
     calls = polls_training + polls_deploy
-    if final in c.ENDPOINT_SUCCEEDED and script.serving:
+    if final in ENDPOINT_SUCCEEDED and script.serving:
         return "SUCCEEDED", None, calls
-    return "FAILED", c.ERROR_DEPLOYMENT_FAILED, calls
+    return "FAILED", ERROR_DEPLOYMENT_FAILED, calls
 
 
 def _polls_until_terminal(statuses: list[str], max_polls: int) -> int | None:
     """GetStatus calls until a terminal status, or None when the bound ends the wait first."""
     for index, status in enumerate(statuses, start=1):
-        if (
-            status
-            in c.TERMINAL_STATUSES[c.STAGE_TRAINING] + c.TERMINAL_STATUSES[c.STAGE_DEPLOYMENT]
-        ):
+        if status in TERMINAL_STATUSES[STAGE_TRAINING] + TERMINAL_STATUSES[STAGE_DEPLOYMENT]:
             return index
         if index >= max_polls:
             return None
@@ -76,8 +80,8 @@ def _polls_until_terminal(statuses: list[str], max_polls: int) -> int | None:
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    training=_sequence(c.STAGE_TRAINING, OPTIONS.training_max_polls),
-    deployment=_sequence(c.STAGE_DEPLOYMENT, OPTIONS.deployment_max_polls),
+    training=_sequence(STAGE_TRAINING, OPTIONS.training_max_polls),
+    deployment=_sequence(STAGE_DEPLOYMENT, OPTIONS.deployment_max_polls),
     serving=st.booleans(),
     events=st.booleans(),
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from statelint.linter import Linter  # type: ignore[import-untyped]
 
-from functions import catalog
+from contract import lambdas
 from workflow import pipeline as p
 from workflow.options import DAY, HOUR, PipelineOptions
 
@@ -196,7 +196,7 @@ def test_notifications_never_fail_the_run():
 
 def test_task_timeouts_follow_the_function_timeouts():
     states = _definition()["States"]
-    assert states[p.CHECK_DATA]["TimeoutSeconds"] == catalog.CHECK_DATA.timeout_seconds + 30
+    assert states[p.CHECK_DATA]["TimeoutSeconds"] == lambdas.CHECK_DATA.timeout_seconds + 30
     assert states[p.CHECK_STATUS_WAIT]["TimeoutSecondsPath"] == "$.status.poll.timeoutSeconds"
 
 

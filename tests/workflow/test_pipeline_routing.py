@@ -17,7 +17,33 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from functions import contract as c
+from contract.document import (
+    DATA_DECISION,
+    DATA_IGNORED_COUNT,
+    DECISION_RUN_IN_PROGRESS,
+    DECISION_TRAIN,
+    DECISIONS,
+    KEY_DATA,
+    KEY_ERROR,
+    KEY_NOTIFICATION,
+    KEY_STATUS,
+    POLL_COUNT,
+    POLL_TIMEOUT_SECONDS,
+    STATUS_POLL,
+    STATUS_SERVING,
+    STATUS_STAGE,
+    STATUS_STATUS,
+)
+from contract.status import (
+    ENDPOINT_FAILED,
+    ENDPOINT_SUCCEEDED,
+    STAGE_DEPLOYMENT,
+    STAGE_TRAINING,
+    STAGES,
+    TRAINING_FAILED,
+    TRAINING_SUCCEEDED,
+    is_terminal,
+)
 from workflow import pipeline as p
 from workflow import routing
 from workflow.asl import StatesError
@@ -35,47 +61,47 @@ def _botocore_enum(shape: str) -> list[str]:
 
 
 BOTOCORE_STATUSES = {
-    c.STAGE_TRAINING: _botocore_enum("TrainingJobStatus"),
-    c.STAGE_DEPLOYMENT: _botocore_enum("EndpointStatus"),
+    STAGE_TRAINING: _botocore_enum("TrainingJobStatus"),
+    STAGE_DEPLOYMENT: _botocore_enum("EndpointStatus"),
 }
 ALL_STATUSES = sorted({s for statuses in BOTOCORE_STATUSES.values() for s in statuses})
 
 # What the Lambdas could put in a field: the real values, any text, and wrong types.
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
 statuses = st.sampled_from(ALL_STATUSES) | st.text() | json_scalars
-stages = st.sampled_from(c.STAGES) | st.text() | json_scalars
+stages = st.sampled_from(STAGES) | st.text() | json_scalars
 poll = st.fixed_dictionaries(
     {},
     optional={
-        c.POLL_COUNT: st.integers(min_value=0, max_value=10_000) | json_scalars,
-        c.POLL_TIMEOUT_SECONDS: st.integers(min_value=1, max_value=86_400) | json_scalars,
+        POLL_COUNT: st.integers(min_value=0, max_value=10_000) | json_scalars,
+        POLL_TIMEOUT_SECONDS: st.integers(min_value=1, max_value=86_400) | json_scalars,
     },
 )
 status_document = st.fixed_dictionaries(
     {},
     optional={
-        c.STATUS_STAGE: stages,
-        c.STATUS_STATUS: statuses,
+        STATUS_STAGE: stages,
+        STATUS_STATUS: statuses,
         "name": st.text(min_size=1) | json_scalars,
-        c.STATUS_SERVING: st.booleans() | json_scalars,
-        c.STATUS_POLL: poll | json_scalars,
+        STATUS_SERVING: st.booleans() | json_scalars,
+        STATUS_POLL: poll | json_scalars,
         "message": st.text(),
     },
 )
 data_document = st.fixed_dictionaries(
     {},
     optional={
-        c.DATA_DECISION: st.sampled_from(c.DECISIONS) | st.text() | json_scalars,
+        DATA_DECISION: st.sampled_from(DECISIONS) | st.text() | json_scalars,
         "newestDate": st.text(),
     },
 )
 documents = st.fixed_dictionaries(
     {},
     optional={
-        c.KEY_DATA: data_document | json_scalars,
-        c.KEY_STATUS: status_document | json_scalars,
-        c.KEY_ERROR: st.fixed_dictionaries({"Error": st.text(), "Cause": st.text()}),
-        c.KEY_NOTIFICATION: st.dictionaries(st.text(), json_scalars, max_size=3),
+        KEY_DATA: data_document | json_scalars,
+        KEY_STATUS: status_document | json_scalars,
+        KEY_ERROR: st.fixed_dictionaries({"Error": st.text(), "Cause": st.text()}),
+        KEY_NOTIFICATION: st.dictionaries(st.text(), json_scalars, max_size=3),
     },
 )
 
@@ -91,7 +117,7 @@ def test_totality_every_choice_routes_every_document_to_a_state(state, document)
 
 
 @pytest.mark.parametrize("state", [p.NOTIFY_SLACK_BRANCH, p.CHECK_STATUS_BRANCH])
-@pytest.mark.parametrize("stage", c.STAGES)
+@pytest.mark.parametrize("stage", STAGES)
 @pytest.mark.parametrize("status", ALL_STATUSES)
 def test_totality_over_every_botocore_status_of_every_stage(state, stage, status):
     for serving in (True, False):
@@ -103,29 +129,29 @@ def test_totality_over_every_botocore_status_of_every_stage(state, stage, status
 def expected_route(state: str, stage: str, status: str, serving: bool, count: int) -> str:
     """The documented routing, stated from the classification (not from the rules)."""
     options = p.PipelineOptions()
-    max_polls = {c.STAGE_TRAINING: options.training_max_polls}.get(
+    max_polls = {STAGE_TRAINING: options.training_max_polls}.get(
         stage, options.deployment_max_polls
     )
     if state == p.CHECK_STATUS_BRANCH:
-        if c.is_terminal(stage, status):
+        if is_terminal(stage, status):
             return p.NOTIFY_SLACK
         return p.STATUS_CHECK_TIMED_OUT if count >= max_polls else p.CHECK_STATUS_WAIT
-    if stage == c.STAGE_TRAINING:
-        if status in c.TRAINING_SUCCEEDED:
+    if stage == STAGE_TRAINING:
+        if status in TRAINING_SUCCEEDED:
             return p.JOB_COMPLETED
-        if status in c.TRAINING_FAILED:
+        if status in TRAINING_FAILED:
             return p.JOB_FAILED
         return p.CHECK_STATUS_WAIT
-    if status in c.ENDPOINT_SUCCEEDED:
+    if status in ENDPOINT_SUCCEEDED:
         return p.DEPLOYMENT_COMPLETED if serving else p.DEPLOYMENT_FAILED
-    if status in c.ENDPOINT_FAILED:
+    if status in ENDPOINT_FAILED:
         return p.DEPLOYMENT_FAILED
     return p.CHECK_STATUS_WAIT
 
 
 @pytest.mark.parametrize("state", [p.NOTIFY_SLACK_BRANCH, p.CHECK_STATUS_BRANCH])
 @given(
-    stage=st.sampled_from(c.STAGES),
+    stage=st.sampled_from(STAGES),
     status=st.sampled_from(ALL_STATUSES) | st.text(),
     serving=st.booleans(),
     count=st.integers(min_value=0, max_value=500),
@@ -160,7 +186,7 @@ DECIDED_ROUTES = {
 }
 
 
-@pytest.mark.parametrize("stage", c.STAGES)
+@pytest.mark.parametrize("stage", STAGES)
 def test_every_botocore_status_has_a_decided_route(stage):
     undecided = [s for s in BOTOCORE_STATUSES[stage] if (stage, s) not in DECIDED_ROUTES]
     assert undecided == [], f"decide (and document) where {stage} status {undecided} goes"
@@ -179,26 +205,26 @@ def test_routing_equals_the_hand_written_decisions(stage, status):
         assert MACHINE.route(p.NOTIFY_SLACK_BRANCH, rolled_back) == p.DEPLOYMENT_FAILED
 
 
-@given(decision=st.sampled_from(c.DECISIONS) | st.text())
+@given(decision=st.sampled_from(DECISIONS) | st.text())
 def test_check_data_branch_trains_only_on_a_train_decision(decision):
-    target = MACHINE.route(p.CHECK_DATA_BRANCH, {c.KEY_DATA: {c.DATA_DECISION: decision}})
+    target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: {DATA_DECISION: decision}})
     expected = {
-        c.DECISION_TRAIN: p.START_TRAINING_JOB,
-        c.DECISION_RUN_IN_PROGRESS: p.ANOTHER_RUN_IN_PROGRESS,
+        DECISION_TRAIN: p.START_TRAINING_JOB,
+        DECISION_RUN_IN_PROGRESS: p.ANOTHER_RUN_IN_PROGRESS,
     }.get(decision, p.NO_NEW_DATA)
     assert target == expected
 
 
 @given(
-    decision=st.sampled_from(c.DECISIONS) | st.text(),
+    decision=st.sampled_from(DECISIONS) | st.text(),
     ignored=st.integers(min_value=-1, max_value=5) | json_scalars,
 )
 def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
-    data = {c.DATA_DECISION: decision, c.DATA_IGNORED_COUNT: ignored}
-    target = MACHINE.route(p.CHECK_DATA_BRANCH, {c.KEY_DATA: data})
-    if decision == c.DECISION_TRAIN:
+    data = {DATA_DECISION: decision, DATA_IGNORED_COUNT: ignored}
+    target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: data})
+    if decision == DECISION_TRAIN:
         assert target == p.START_TRAINING_JOB
-    elif decision == c.DECISION_RUN_IN_PROGRESS:
+    elif decision == DECISION_RUN_IN_PROGRESS:
         assert target == p.ANOTHER_RUN_IN_PROGRESS
     elif isinstance(ignored, int | float) and not isinstance(ignored, bool) and ignored > 0:
         assert target == p.NOTIFY_IGNORED_FILES
@@ -210,8 +236,8 @@ def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
 
 @given(stage=stages)
 def test_failure_branch_fails_the_stage_that_failed(stage):
-    target = MACHINE.route(p.FAILURE_BRANCH, {c.KEY_STATUS: {c.STATUS_STAGE: stage}})
-    expected = p.DEPLOYMENT_FAILED if stage == c.STAGE_DEPLOYMENT else p.JOB_FAILED
+    target = MACHINE.route(p.FAILURE_BRANCH, {KEY_STATUS: {STATUS_STAGE: stage}})
+    expected = p.DEPLOYMENT_FAILED if stage == STAGE_DEPLOYMENT else p.JOB_FAILED
     assert target == expected
 
 

@@ -1,13 +1,13 @@
-"""The errors the functions raise on purpose.
+"""The errors the functions raise on purpose, and the errors an execution can end with.
 
-Lambda reports an unhandled exception by its class name, and Step Functions uses that
-name as the state's error: these class names ARE the error names the state machine sees
-(the ones in `contract` are spelled there so the definition can catch them by name).
+Lambda reports an unhandled exception by its class name, and Step Functions uses that name
+as the state's error: the names below are taken from the classes, so the definition catches
+exactly what the functions raise.
 
-- `SettingsError` (every module, at import = cold start): an environment variable is
+- `SettingsError` (every function, at import = cold start): an environment variable is
   missing or malformed.
 - `InputValidationError` (every pipeline function): the event (execution input, payload
-  fields) does not have the contract's shape.
+  fields) does not have the shape `contract.document` describes.
 - `DataValidationError` (check_data): a data file's name or content is unusable; nothing
   was written.
 - `ManifestWriteError` (check_data): the run's manifest could not be written to S3; no
@@ -18,6 +18,8 @@ name as the state's error: these class names ARE the error names the state machi
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 
 class SettingsError(Exception):
@@ -42,3 +44,18 @@ class MarkerError(Exception):
 
 class EndpointNotUpdatableError(Exception):
     """The endpoint is busy with someone else's configuration, or broken."""
+
+
+# --- as Step Functions names them ---------------------------------------------------------
+ERROR_SETTINGS: Final = SettingsError.__name__
+ERROR_INPUT_VALIDATION: Final = InputValidationError.__name__
+ERROR_DATA_VALIDATION: Final = DataValidationError.__name__
+ERROR_MANIFEST_WRITE: Final = ManifestWriteError.__name__
+ERROR_MARKER: Final = MarkerError.__name__
+ERROR_ENDPOINT_NOT_UPDATABLE: Final = EndpointNotUpdatableError.__name__
+# Raised by the definition itself (Fail states inside the wait loop).
+ERROR_STATUS_CHECK_TIMED_OUT: Final = "Pipeline.StatusCheckTimedOut"
+ERROR_STATUS_UNREADABLE: Final = "Pipeline.StatusUnreadable"
+# The errors an execution ends with (its Fail states): what alarms and dashboards see.
+ERROR_TRAINING_FAILED: Final = "TrainingFailed"
+ERROR_DEPLOYMENT_FAILED: Final = "DeploymentFailed"

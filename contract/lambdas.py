@@ -1,0 +1,351 @@
+"""Every Lambda function of a model pipeline, declared once.
+
+A `LambdaSpec` says what infra deploys (handler, description, timeout, memory, layers), what
+the function reads (its settings class: one field per environment variable) and what it may
+touch (its grants). Infra builds each function, its environment and its role's policy from
+the spec; the definition names a pipeline function by its key (a deploy-time placeholder);
+the handler reads its settings with `read_settings(SPEC, os.environ)` at its cold start.
+
+To add a setting: declare its `Variable` below and add a field to the function's settings
+class; then give it a value in infra/environment.py (from infra/config.py if users set it).
+Nothing else: the environment, the reader and the tests follow the declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Final, Generic, TypeVar
+from zoneinfo import ZoneInfo
+
+from contract import kinds
+from contract.grants import (
+    SAGEMAKER_SERVICE,
+    SCHEDULER_SERVICE,
+    Folder,
+    Grant,
+    Resource,
+    list_folder,
+    pass_role,
+)
+from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.rules import required_when
+from contract.settings import Rule, Variable, setting, variables_of
+from contract.waits import spot_max_wait_problems
+
+S = TypeVar("S")
+
+# --- the environment variables --------------------------------------------------------------
+MODEL_NAME: Final = Variable("MODEL_NAME", kinds.TEXT)
+STACK_NAME: Final = Variable("STACK_NAME", kinds.TEXT)
+LOG_LEVEL: Final = Variable("LOG_LEVEL", kinds.LOG_LEVEL, required=False, default="INFO")
+BUCKET: Final = Variable("BUCKET", kinds.TEXT)
+DATA_PREFIX: Final = Variable("DATA_PREFIX", kinds.S3_FOLDER)  # data/<model>/train/
+MANIFEST_PREFIX: Final = Variable("MANIFEST_PREFIX", kinds.S3_FOLDER)  # .../manifests/
+ARTIFACT_PREFIX: Final = Variable("ARTIFACT_PREFIX", kinds.S3_FOLDER)  # .../artifacts/
+CALLBACK_PREFIX: Final = Variable("CALLBACK_PREFIX", kinds.S3_FOLDER)  # .../callbacks/
+MARKER_PARAMETER: Final = Variable("MARKER_PARAMETER", kinds.TEXT)  # /models/<model>/train/latest
+# 100 years: a guard against typos, not a product limit.
+TRAINING_WINDOW_DAYS: Final = Variable(
+    "TRAINING_WINDOW_DAYS", kinds.at_most(kinds.integer(1), 36_500)
+)
+TIME_ZONE: Final = Variable("TIME_ZONE", kinds.TIME_ZONE)  # IANA name, e.g. Europe/Paris
+TRAINING_IMAGE: Final = Variable("TRAINING_IMAGE", kinds.TEXT)
+INFERENCE_IMAGE: Final = Variable("INFERENCE_IMAGE", kinds.TEXT)
+SAGEMAKER_ROLE_ARN: Final = Variable("SAGEMAKER_ROLE_ARN", kinds.arn("iam"))
+TRAINING_INSTANCE_TYPE: Final = Variable("TRAINING_INSTANCE_TYPE", kinds.TEXT)
+TRAINING_INSTANCE_COUNT: Final = Variable("TRAINING_INSTANCE_COUNT", kinds.integer(1))
+TRAINING_VOLUME_GB: Final = Variable("TRAINING_VOLUME_GB", kinds.integer(1))
+_SAGEMAKER_SECONDS: Final = kinds.at_most(kinds.integer(1), SAGEMAKER_MAX_RUNTIME_SECONDS)
+TRAINING_MAX_RUNTIME_SECONDS: Final = Variable("TRAINING_MAX_RUNTIME_SECONDS", _SAGEMAKER_SECONDS)
+TRAINING_USE_SPOT: Final = Variable("TRAINING_USE_SPOT", kinds.BOOLEAN)
+TRAINING_MAX_WAIT_SECONDS: Final = Variable(  # set for spot training only
+    "TRAINING_MAX_WAIT_SECONDS", _SAGEMAKER_SECONDS, required=False
+)
+HYPERPARAMETERS: Final = Variable("HYPERPARAMETERS", kinds.HYPERPARAMETERS)  # JSON, strings
+ENDPOINT_NAME: Final = Variable("ENDPOINT_NAME", kinds.TEXT)
+ENDPOINT_INSTANCE_TYPE: Final = Variable("ENDPOINT_INSTANCE_TYPE", kinds.TEXT)
+ENDPOINT_INSTANCE_COUNT: Final = Variable("ENDPOINT_INSTANCE_COUNT", kinds.integer(1))
+# How many Models/EndpointConfigs of earlier runs a deployment keeps.
+KEEP_PREVIOUS_VERSIONS: Final = Variable("KEEP_PREVIOUS_VERSIONS", kinds.integer(0))
+SLACK_ENABLED: Final = Variable("SLACK_ENABLED", kinds.BOOLEAN)
+SLACK_CHANNEL: Final = Variable("SLACK_CHANNEL", kinds.TEXT)
+# The secret's ARN, never the token: Secrets Manager holds it.
+SLACK_TOKEN_SECRET_ARN: Final = Variable(
+    "SLACK_TOKEN_SECRET_ARN", kinds.arn("secretsmanager"), required=False
+)
+# Set only to talk to a Slack-compatible API elsewhere (the embedded runtime's).
+SLACK_API_URL: Final = Variable("SLACK_API_URL", kinds.URL, required=False)
+STATE_MACHINE_ARN: Final = Variable("STATE_MACHINE_ARN", kinds.arn("states"))
+SCHEDULER_ROLE_ARN: Final = Variable("SCHEDULER_ROLE_ARN", kinds.arn("iam"))
+SCHEDULE_GROUP: Final = Variable("SCHEDULE_GROUP", kinds.TEXT)
+DEBOUNCE_SCHEDULE_NAME: Final = Variable("DEBOUNCE_SCHEDULE_NAME", kinds.TEXT)
+DEBOUNCE_SECONDS: Final = Variable("DEBOUNCE_SECONDS", kinds.at_most(kinds.integer(1), 86_400))
+
+
+# --- the settings of each function ----------------------------------------------------------
+@dataclass(frozen=True)
+class CommonSettings:
+    """What every function reads: whose pipeline it serves, and how much it logs."""
+
+    RULES: ClassVar[tuple[Rule, ...]] = ()
+    model_name: str = setting(MODEL_NAME)
+    stack_name: str = setting(STACK_NAME)
+    log_level: str = setting(LOG_LEVEL)
+
+
+@dataclass(frozen=True)
+class CheckDataSettings(CommonSettings):
+    bucket: str = setting(BUCKET)
+    data_prefix: str = setting(DATA_PREFIX)
+    manifest_prefix: str = setting(MANIFEST_PREFIX)
+    marker_parameter: str = setting(MARKER_PARAMETER)
+    training_window_days: int = setting(TRAINING_WINDOW_DAYS)
+    time_zone: ZoneInfo = setting(TIME_ZONE)  # noqa: RUF009 - a dataclasses.field
+
+
+@dataclass(frozen=True)
+class StartTrainingJobSettings(CommonSettings):
+    RULES: ClassVar = (
+        Rule(
+            spot_max_wait_problems,
+            (TRAINING_USE_SPOT, TRAINING_MAX_WAIT_SECONDS, TRAINING_MAX_RUNTIME_SECONDS),
+        ),
+    )
+    bucket: str = setting(BUCKET)
+    artifact_prefix: str = setting(ARTIFACT_PREFIX)
+    training_image: str = setting(TRAINING_IMAGE)
+    role_arn: str = setting(SAGEMAKER_ROLE_ARN)
+    instance_type: str = setting(TRAINING_INSTANCE_TYPE)
+    instance_count: int = setting(TRAINING_INSTANCE_COUNT)
+    volume_gb: int = setting(TRAINING_VOLUME_GB)
+    max_runtime_seconds: int = setting(TRAINING_MAX_RUNTIME_SECONDS)
+    use_spot: bool = setting(TRAINING_USE_SPOT)
+    max_wait_seconds: int | None = setting(TRAINING_MAX_WAIT_SECONDS)  # sent with spot only
+    hyperparameters: tuple[tuple[str, str], ...] = setting(HYPERPARAMETERS)
+
+
+@dataclass(frozen=True)
+class GetStatusSettings(CommonSettings):
+    endpoint_name: str = setting(ENDPOINT_NAME)
+
+
+@dataclass(frozen=True)
+class CallbackSettings(CommonSettings):
+    """await_status and on_sagemaker_event share the token store's location."""
+
+    bucket: str = setting(BUCKET)
+    callback_prefix: str = setting(CALLBACK_PREFIX)
+
+
+@dataclass(frozen=True)
+class DeployModelSettings(CommonSettings):
+    endpoint_name: str = setting(ENDPOINT_NAME)
+    inference_image: str = setting(INFERENCE_IMAGE)
+    role_arn: str = setting(SAGEMAKER_ROLE_ARN)
+    instance_type: str = setting(ENDPOINT_INSTANCE_TYPE)
+    instance_count: int = setting(ENDPOINT_INSTANCE_COUNT)
+    keep_previous_versions: int = setting(KEEP_PREVIOUS_VERSIONS)
+
+
+@dataclass(frozen=True)
+class NotifySlackSettings(CommonSettings):
+    RULES: ClassVar = (Rule(required_when, (SLACK_ENABLED, SLACK_TOKEN_SECRET_ARN)),)
+    enabled: bool = setting(SLACK_ENABLED)
+    channel: str = setting(SLACK_CHANNEL)
+    token_secret_arn: str | None = setting(SLACK_TOKEN_SECRET_ARN)
+    api_url: str | None = setting(SLACK_API_URL)
+
+
+@dataclass(frozen=True)
+class UpdateParametersSettings(CommonSettings):
+    marker_parameter: str = setting(MARKER_PARAMETER)
+
+
+@dataclass(frozen=True)
+class DebounceUploadSettings(CommonSettings):
+    state_machine_arn: str = setting(STATE_MACHINE_ARN)
+    scheduler_role_arn: str = setting(SCHEDULER_ROLE_ARN)
+    schedule_group: str = setting(SCHEDULE_GROUP)
+    schedule_name: str = setting(DEBOUNCE_SCHEDULE_NAME)
+    debounce_seconds: int = setting(DEBOUNCE_SECONDS)
+    time_zone: ZoneInfo = setting(TIME_ZONE)  # noqa: RUF009 - a dataclasses.field
+
+
+# --- the functions --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LambdaSpec(Generic[S]):
+    # The definition's placeholder, the suffix of the Lambda's name, its module functions.<key>.
+    key: str
+    description: str
+    settings: type[S]
+    grants: tuple[Grant, ...]
+    # Lambda's timeout; the state machine's task timeout is derived from it.
+    timeout_seconds: int = 30
+    memory_mb: int = 256
+    # Packages beyond the runtime's boto3 that the handler imports (shipped as layers).
+    layers: tuple[str, ...] = ()
+
+    @property
+    def handler(self) -> str:
+        return f"functions.{self.key}.handler"
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        return variables_of(self.settings)
+
+    @property
+    def variable_names(self) -> tuple[str, ...]:
+        return tuple(variable.name for variable in self.variables)
+
+
+# Grants more than one function needs.
+DESCRIBE_TRAINING_JOBS: Final = Grant(
+    "DescribeTrainingJobs", ("sagemaker:DescribeTrainingJob",), (Resource.TRAINING_JOBS,)
+)
+DESCRIBE_ENDPOINT: Final = Grant(
+    "DescribeEndpoint", ("sagemaker:DescribeEndpoint",), (Resource.ENDPOINT,)
+)
+# A task token authorizes its own answer: SendTaskSuccess has no resource type.
+ANSWER_TASK_TOKENS: Final = Grant(
+    "AnswerTaskTokens", ("states:SendTaskSuccess",), (Resource.EVERY_RESOURCE,)
+)
+
+CHECK_DATA: Final = LambdaSpec(
+    "check_data",
+    "Selects the training window, compares it with the marker, writes the manifest",
+    CheckDataSettings,
+    (
+        list_folder("ListTrainingData", Folder.DATA),
+        Grant("ReadTrainingData", ("s3:GetObject",), (Resource.DATA_OBJECTS,)),
+        Grant("WriteManifests", ("s3:PutObject",), (Resource.MANIFEST_OBJECTS,)),
+        Grant("ReadMarker", ("ssm:GetParameter",), (Resource.MARKER,)),
+        Grant("ListRunningExecutions", ("states:ListExecutions",), (Resource.STATE_MACHINE,)),
+    ),
+    timeout_seconds=300,
+    memory_mb=512,
+)
+START_TRAINING_JOB: Final = LambdaSpec(
+    "start_training_job",
+    "Starts the SageMaker training job of this run (idempotent)",
+    StartTrainingJobSettings,
+    (
+        Grant(
+            "StartTrainingJobs",
+            # CreateTrainingJob with Tags is also authorized as AddTags.
+            ("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:AddTags"),
+            (Resource.TRAINING_JOBS,),
+        ),
+        pass_role(Resource.SAGEMAKER_ROLE, SAGEMAKER_SERVICE),
+    ),
+    timeout_seconds=60,
+)
+GET_STATUS: Final = LambdaSpec(
+    "get_status",
+    "Describes the training job or endpoint being watched",
+    GetStatusSettings,
+    (DESCRIBE_TRAINING_JOBS, DESCRIBE_ENDPOINT),
+)
+AWAIT_STATUS: Final = LambdaSpec(
+    "await_status",
+    "Registers CheckStatusWait's task token; answers at once if already terminal",
+    CallbackSettings,
+    (
+        Grant("StoreTaskTokens", ("s3:PutObject", "s3:DeleteObject"), (Resource.CALLBACK_OBJECTS,)),
+        DESCRIBE_TRAINING_JOBS,
+        DESCRIBE_ENDPOINT,
+        ANSWER_TASK_TOKENS,
+    ),
+)
+ON_SAGEMAKER_EVENT: Final = LambdaSpec(
+    "on_sagemaker_event",
+    "Resumes CheckStatusWait when SageMaker reports a terminal status",
+    CallbackSettings,
+    (
+        list_folder("FindTaskTokens", Folder.CALLBACKS),
+        Grant("ReadTaskTokens", ("s3:GetObject", "s3:DeleteObject"), (Resource.CALLBACK_OBJECTS,)),
+        ANSWER_TASK_TOKENS,
+    ),
+)
+DEPLOY_MODEL: Final = LambdaSpec(
+    "deploy_model",
+    "Creates Model + EndpointConfig for this run, then creates or updates the endpoint",
+    DeployModelSettings,
+    (
+        Grant(
+            "ManageRunModels",
+            (
+                "sagemaker:CreateModel",
+                "sagemaker:DescribeModel",
+                "sagemaker:DeleteModel",
+                "sagemaker:AddTags",
+            ),
+            (Resource.MODELS,),
+        ),
+        Grant(
+            "ManageRunEndpointConfigs",
+            (
+                "sagemaker:CreateEndpointConfig",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:AddTags",
+            ),
+            (Resource.ENDPOINT_CONFIGS,),
+        ),
+        # CreateEndpoint/UpdateEndpoint are authorized on the endpoint AND the config.
+        Grant(
+            "DeployEndpoint",
+            ("sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:AddTags"),
+            (Resource.ENDPOINT, Resource.ENDPOINT_CONFIGS),
+        ),
+        DESCRIBE_ENDPOINT,
+        # Cleanup of older versions lists by name; List* has no resource-level permission.
+        Grant(
+            "ListVersions",
+            ("sagemaker:ListModels", "sagemaker:ListEndpointConfigs"),
+            (Resource.EVERY_RESOURCE,),
+        ),
+        pass_role(Resource.SAGEMAKER_ROLE, SAGEMAKER_SERVICE),
+    ),
+    timeout_seconds=120,
+)
+NOTIFY_SLACK: Final = LambdaSpec(
+    "notify_slack",
+    "Posts the stage/status (or failure) to Slack; never fails the run",
+    NotifySlackSettings,
+    (Grant("ReadSlackToken", ("secretsmanager:GetSecretValue",), (Resource.SLACK_SECRET,)),),
+    layers=("slack_sdk",),
+)
+UPDATE_PARAMETERS: Final = LambdaSpec(
+    "update_parameters",
+    "Advances the SSM marker to this run's newest file date (never backwards)",
+    UpdateParametersSettings,
+    (Grant("AdvanceMarker", ("ssm:GetParameter", "ssm:PutParameter"), (Resource.MARKER,)),),
+)
+DEBOUNCE_UPLOAD: Final = LambdaSpec(
+    "debounce_upload",
+    "On a new data file, (re)sets a one-time schedule so a burst of uploads starts one run",
+    DebounceUploadSettings,
+    (
+        Grant(
+            "SetDebounceSchedule",
+            ("scheduler:GetSchedule", "scheduler:CreateSchedule", "scheduler:UpdateSchedule"),
+            (Resource.DEBOUNCE_SCHEDULE,),
+        ),
+        pass_role(Resource.SCHEDULER_ROLE, SCHEDULER_SERVICE),
+    ),
+)
+
+# Functions the state machine invokes (placeholders in its definition).
+PIPELINE_FUNCTIONS: Final = (
+    CHECK_DATA,
+    START_TRAINING_JOB,
+    GET_STATUS,
+    AWAIT_STATUS,
+    DEPLOY_MODEL,
+    NOTIFY_SLACK,
+    UPDATE_PARAMETERS,
+)
+# Functions started by events, not by the state machine.
+EVENT_FUNCTIONS: Final = (ON_SAGEMAKER_EVENT, DEBOUNCE_UPLOAD)
+ALL_FUNCTIONS: Final = PIPELINE_FUNCTIONS + EVENT_FUNCTIONS
+BY_KEY: Final = {spec.key: spec for spec in ALL_FUNCTIONS}

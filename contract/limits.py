@@ -1,0 +1,23 @@
+"""SageMaker's limits that the stack's config, the Lambdas and the definition all respect."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# MaxRuntimeInSeconds and MaxWaitTimeInSeconds (CreateTrainingJob) are at most 28 days.
+SAGEMAKER_MAX_RUNTIME_SECONDS: Final = 28 * 24 * 3600
+
+# HyperParameters (CreateTrainingJob): at most 100 entries, names of at most 256 characters,
+# values of at most 2,500.
+MAX_HYPERPARAMETERS: Final = 100
+MAX_HYPERPARAMETER_KEY: Final = 256
+MAX_HYPERPARAMETER_VALUE: Final = 2500
+
+# TrainingJobName, ModelName, EndpointConfigName, EndpointName.
+MAX_NAME_LENGTH: Final = 63
+NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+# A run's resources are `<model>-<yyyymmdd>-<8 hex>` (functions.naming): the model's part
+# leaves room for the run suffix, so the model name itself is at most 45 characters.
+RUN_SUFFIX_LENGTH: Final = len("-20260105-0123abcd")
+MAX_MODEL_NAME: Final = MAX_NAME_LENGTH - RUN_SUFFIX_LENGTH
