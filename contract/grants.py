@@ -22,8 +22,10 @@ class Resource(Enum):
     DATA_OBJECTS = "objects under the model's data prefix"
     MANIFEST_OBJECTS = "objects under the model's manifest prefix"
     CALLBACK_OBJECTS = "objects under the model's callback prefix"
+    RUN_LOCK = "the model's run lock object (one key)"
     MARKER = "the model's SSM marker parameter"
     STATE_MACHINE = "the model's state machine"
+    EXECUTIONS = "the executions of the model's state machine"
     TRAINING_JOBS = "the training jobs of every run of the model"
     MODELS = "the SageMaker Models of every run of the model"
     ENDPOINT_CONFIGS = "the EndpointConfigs of every run of the model"
@@ -38,6 +40,7 @@ class Resource(Enum):
 class Folder(Enum):
     DATA = "the model's data prefix"
     CALLBACKS = "the model's callback prefix"
+    RUN_LOCK = "the model's run lock prefix"
 
 
 @dataclass(frozen=True)

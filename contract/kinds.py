@@ -207,6 +207,11 @@ def choice(*values: str, ignore_case: bool = False) -> Kind[str]:
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # A Lambda takes any case (`debug`); the stack's config spells them as listed.
 LOG_LEVEL: Final = choice(*LOG_LEVELS, ignore_case=True)
+# Lambda's application log levels, lowest first: what a JSON log line's `level` must say
+# for Lambda's log-level filter (ApplicationLogLevel) to see it; any other value is INFO.
+LAMBDA_LOG_LEVELS: Final = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+# Each Python level spelled as Lambda's filter reads it.
+LAMBDA_LOG_LEVEL_OF: Final = dict(zip(LOG_LEVELS, LAMBDA_LOG_LEVELS[1:], strict=True))
 
 
 def _time_zone(value: Any, source: Source) -> ZoneInfo:

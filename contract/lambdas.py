@@ -43,12 +43,22 @@ DATA_PREFIX: Final = Variable("DATA_PREFIX", kinds.S3_FOLDER)  # data/<model>/tr
 MANIFEST_PREFIX: Final = Variable("MANIFEST_PREFIX", kinds.S3_FOLDER)  # .../manifests/
 ARTIFACT_PREFIX: Final = Variable("ARTIFACT_PREFIX", kinds.S3_FOLDER)  # .../artifacts/
 CALLBACK_PREFIX: Final = Variable("CALLBACK_PREFIX", kinds.S3_FOLDER)  # .../callbacks/
-MARKER_PARAMETER: Final = Variable("MARKER_PARAMETER", kinds.TEXT)  # /models/<model>/train/latest
+MARKER_PARAMETER: Final = Variable("MARKER_PARAMETER", kinds.TEXT)  # contract.names
+RUN_LOCK_KEY: Final = Variable("RUN_LOCK_KEY", kinds.TEXT)  # data/<model>/lock/run.lock
+# The state machine's TimeoutSeconds: a run lock older than this has no running owner.
+RUN_TIMEOUT_SECONDS: Final = Variable("RUN_TIMEOUT_SECONDS", kinds.integer(1))
 # 100 years: a guard against typos, not a product limit.
 TRAINING_WINDOW_DAYS: Final = Variable(
     "TRAINING_WINDOW_DAYS", kinds.at_most(kinds.integer(1), 36_500)
 )
 TIME_ZONE: Final = Variable("TIME_ZONE", kinds.TIME_ZONE)  # IANA name, e.g. Europe/Paris
+# What CheckData does when the window's history changed since the serving model trained on it
+# (a trained day overwritten, a day backfilled at or before the marker): train the window
+# again, or fail the run naming the files. Never silent (functions.fingerprints).
+CHANGED_HISTORY_RETRAIN: Final = "retrain"
+CHANGED_HISTORY_REPORT: Final = "report"
+CHANGED_HISTORY_CHOICES: Final = (CHANGED_HISTORY_RETRAIN, CHANGED_HISTORY_REPORT)
+CHANGED_HISTORY: Final = Variable("CHANGED_HISTORY", kinds.choice(*CHANGED_HISTORY_CHOICES))
 TRAINING_IMAGE: Final = Variable("TRAINING_IMAGE", kinds.TEXT)
 INFERENCE_IMAGE: Final = Variable("INFERENCE_IMAGE", kinds.TEXT)
 SAGEMAKER_ROLE_ARN: Final = Variable("SAGEMAKER_ROLE_ARN", kinds.arn("iam"))
@@ -101,6 +111,9 @@ class CheckDataSettings(CommonSettings):
     marker_parameter: str = setting(MARKER_PARAMETER)
     training_window_days: int = setting(TRAINING_WINDOW_DAYS)
     time_zone: ZoneInfo = setting(TIME_ZONE)  # noqa: RUF009 - a dataclasses.field
+    changed_history: str = setting(CHANGED_HISTORY)
+    run_lock_key: str = setting(RUN_LOCK_KEY)
+    run_timeout_seconds: int = setting(RUN_TIMEOUT_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,16 @@ class NotifySlackSettings(CommonSettings):
 @dataclass(frozen=True)
 class UpdateParametersSettings(CommonSettings):
     marker_parameter: str = setting(MARKER_PARAMETER)
+    # The run's file fingerprints, promoted to the serving model's (functions.fingerprints).
+    bucket: str = setting(BUCKET)
+    manifest_prefix: str = setting(MANIFEST_PREFIX)
+
+
+@dataclass(frozen=True)
+class ReleaseRunLockSettings(CommonSettings):
+    bucket: str = setting(BUCKET)
+    run_lock_key: str = setting(RUN_LOCK_KEY)
+    state_machine_arn: str = setting(STATE_MACHINE_ARN)  # where a follow-up run starts
 
 
 @dataclass(frozen=True)
@@ -184,6 +207,16 @@ class LambdaSpec(Generic[S]):
     memory_mb: int = 256
     # Packages beyond the runtime's boto3 that the handler imports (shipped as layers).
     layers: tuple[str, ...] = ()
+    # Reserved concurrency of each model's copy: a runaway caller (an upload storm, an event
+    # loop) cannot take the account's concurrency, and the pipeline always has this much.
+    # The run lock serializes training, but runs that stand aside still call CheckData,
+    # Notify and the lock's release at the same time; 5 covers the schedule, uploads and
+    # manual starts of one model together. Throttled task calls are retried by the
+    # definition (Lambda.TooManyRequestsException), so a burst is delayed, never lost.
+    reserved_concurrency: int = 5
+    # Invoked asynchronously (by EventBridge): an event that still fails after Lambda's own
+    # retries goes to the function's dead-letter queue instead of vanishing.
+    asynchronous: bool = False
 
     @property
     def handler(self) -> str:
@@ -205,6 +238,12 @@ DESCRIBE_TRAINING_JOBS: Final = Grant(
 DESCRIBE_ENDPOINT: Final = Grant(
     "DescribeEndpoint", ("sagemaker:DescribeEndpoint",), (Resource.ENDPOINT,)
 )
+# The run lock (functions.run_lock): conditional writes on one key; listing its folder lets
+# S3 answer 404 (not 403) when the lock vanished between two calls.
+LIST_RUN_LOCK: Final = list_folder("FindRunLock", Folder.RUN_LOCK)
+HOLD_RUN_LOCK: Final = Grant(
+    "HoldRunLock", ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"), (Resource.RUN_LOCK,)
+)
 # A task token authorizes its own answer: SendTaskSuccess has no resource type.
 ANSWER_TASK_TOKENS: Final = Grant(
     "AnswerTaskTokens", ("states:SendTaskSuccess",), (Resource.EVERY_RESOURCE,)
@@ -217,9 +256,13 @@ CHECK_DATA: Final = LambdaSpec(
     (
         list_folder("ListTrainingData", Folder.DATA),
         Grant("ReadTrainingData", ("s3:GetObject",), (Resource.DATA_OBJECTS,)),
-        Grant("WriteManifests", ("s3:PutObject",), (Resource.MANIFEST_OBJECTS,)),
+        # Manifests and fingerprints are written; the serving model's fingerprints are read.
+        Grant("WriteManifests", ("s3:PutObject", "s3:GetObject"), (Resource.MANIFEST_OBJECTS,)),
         Grant("ReadMarker", ("ssm:GetParameter",), (Resource.MARKER,)),
-        Grant("ListRunningExecutions", ("states:ListExecutions",), (Resource.STATE_MACHINE,)),
+        LIST_RUN_LOCK,
+        HOLD_RUN_LOCK,
+        # Is the lock's owner still running? (a stale lock is reclaimed)
+        Grant("DescribeLockOwner", ("states:DescribeExecution",), (Resource.EXECUTIONS,)),
     ),
     timeout_seconds=300,
     memory_mb=512,
@@ -265,6 +308,7 @@ ON_SAGEMAKER_EVENT: Final = LambdaSpec(
         Grant("ReadTaskTokens", ("s3:GetObject", "s3:DeleteObject"), (Resource.CALLBACK_OBJECTS,)),
         ANSWER_TASK_TOKENS,
     ),
+    asynchronous=True,
 )
 DEPLOY_MODEL: Final = LambdaSpec(
     "deploy_model",
@@ -315,11 +359,39 @@ NOTIFY_SLACK: Final = LambdaSpec(
     (Grant("ReadSlackToken", ("secretsmanager:GetSecretValue",), (Resource.SLACK_SECRET,)),),
     layers=("slack_sdk",),
 )
+STOP_TRAINING_JOB: Final = LambdaSpec(
+    "stop_training_job",
+    "On a failed run, stops its training job if it is still running (idempotent)",
+    CommonSettings,
+    (
+        Grant(
+            "StopRunTrainingJobs",
+            ("sagemaker:StopTrainingJob", "sagemaker:DescribeTrainingJob"),
+            (Resource.TRAINING_JOBS,),
+        ),
+    ),
+)
 UPDATE_PARAMETERS: Final = LambdaSpec(
     "update_parameters",
     "Advances the SSM marker to this run's newest file date (never backwards)",
     UpdateParametersSettings,
-    (Grant("AdvanceMarker", ("ssm:GetParameter", "ssm:PutParameter"), (Resource.MARKER,)),),
+    (
+        Grant("AdvanceMarker", ("ssm:GetParameter", "ssm:PutParameter"), (Resource.MARKER,)),
+        # CopyObject of the run's fingerprints onto the serving model's.
+        Grant(
+            "PromoteFingerprints", ("s3:GetObject", "s3:PutObject"), (Resource.MANIFEST_OBJECTS,)
+        ),
+    ),
+)
+RELEASE_RUN_LOCK: Final = LambdaSpec(
+    "release_run_lock",
+    "Releases the model's run lock this run holds; starts the follow-up run it was asked for",
+    ReleaseRunLockSettings,
+    (
+        LIST_RUN_LOCK,
+        HOLD_RUN_LOCK,
+        Grant("StartFollowUpRun", ("states:StartExecution",), (Resource.STATE_MACHINE,)),
+    ),
 )
 DEBOUNCE_UPLOAD: Final = LambdaSpec(
     "debounce_upload",
@@ -333,6 +405,7 @@ DEBOUNCE_UPLOAD: Final = LambdaSpec(
         ),
         pass_role(Resource.SCHEDULER_ROLE, SCHEDULER_SERVICE),
     ),
+    asynchronous=True,
 )
 
 # Functions the state machine invokes (placeholders in its definition).
@@ -344,6 +417,8 @@ PIPELINE_FUNCTIONS: Final = (
     DEPLOY_MODEL,
     NOTIFY_SLACK,
     UPDATE_PARAMETERS,
+    STOP_TRAINING_JOB,
+    RELEASE_RUN_LOCK,
 )
 # Functions started by events, not by the state machine.
 EVENT_FUNCTIONS: Final = (ON_SAGEMAKER_EVENT, DEBOUNCE_UPLOAD)

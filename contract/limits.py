@@ -17,7 +17,5 @@ MAX_HYPERPARAMETER_VALUE: Final = 2500
 # TrainingJobName, ModelName, EndpointConfigName, EndpointName.
 MAX_NAME_LENGTH: Final = 63
 NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-# A run's resources are `<model>-<yyyymmdd>-<8 hex>` (functions.naming): the model's part
-# leaves room for the run suffix, so the model name itself is at most 45 characters.
-RUN_SUFFIX_LENGTH: Final = len("-20260105-0123abcd")
-MAX_MODEL_NAME: Final = MAX_NAME_LENGTH - RUN_SUFFIX_LENGTH
+# How run resources are named within this limit (and how long a model name may be):
+# contract.names.

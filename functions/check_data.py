@@ -3,52 +3,74 @@
 Event: `{input: <execution input>, execution: {name, id, startTime, stateMachineArn}}`.
 Result (`$.data`): decision (`train` / `no-new-data` / `run-in-progress`), runTime,
 runDate, force, trigger, markerBefore, newestDate, windowStart, windowEnd, fileCount,
-newFileCount, manifestUri, ignored (first 20 `{key, reason}`), ignoredCount. Never the
+newFileCount, manifestUri, ignored (first 20 `{key, reason}`), ignoredCount,
+changedHistory (first 20 `{key, reason}`), changedHistoryCount. Never the
 file list itself (the 256 KB payload limit): the manifest holds it.
 
 Steps, in order; each one may end the run before the next:
 
-1. The execution input is validated: only `force` (bool), `scheduledTime` (ISO 8601 with
-   a zone) and `trigger` (schedule/upload/manual) -> InputValidationError naming the field.
-2. Overlapping runs: if another RUNNING execution of this state machine started before
-   this one (ties broken by execution name), the decision is `run-in-progress` (with
-   `runningExecution`: its name) and nothing else is read or written.
+1. The execution input (any JSON: WrapInput hands it over as `input`) is validated: an
+   object of only `force` (bool), `scheduledTime` (ISO 8601 with a zone), `trigger` and
+   `allowOlderWindow` (bool) -> InputValidationError naming the field.
+2. (Overlapping runs are settled at step 8, by the model's run lock.)
 3. The run's time is `input.scheduledTime` when present, else the execution's start
-   time; the run date is that time's date in TIME_ZONE. Never the Lambda's clock.
+   time; the run date is that time's date in TIME_ZONE. Never the Lambda's clock. A
+   scheduledTime more than MAX_SCHEDULED_TIME_AGE before the start or more than
+   MAX_SCHEDULED_TIME_AHEAD after it -> InputValidationError naming it and the range.
 4. The marker (SSM) is read: absent = never trained; not a date -> MarkerError.
 5. The window's files are listed and classified (see `functions.data_files`: window
    definition, ignored names, duplicate dates -> DataValidationError).
 6. New data = a window file dated after the marker (every window file when there is no
-   marker). No new data and no `force` -> `no-new-data`, nothing written.
-7. Content validation (see `functions.csv_validation`) of the files this run is the first
-   to train on: those dated after the marker, or every window file when there is no
-   marker or on `force` (a forced run retrains everything, so it re-checks everything;
-   files at or before the marker were checked by the run that trained on them).
+   marker). Changed history = a window file at or before the marker that the serving
+   model's fingerprints do not list with its current ETag (`functions.window_check`). No
+   new data, no changed history and no `force` -> `no-new-data`, nothing written. A run
+   dated before the marker would deploy an older window over a newer one: refused
+   (InputValidationError) unless `allowOlderWindow`.
+7. Content validation (see `functions.csv_validation`) of the files the serving model has
+   not seen: new, overwritten or backfilled ones, or every window file when there is no
+   marker or on `force` (a forced run retrains everything, so it re-checks everything);
+   an unchanged file keeps the column count recorded when it was trained, and every file
+   of the window must have the window's column count.
    **A bad file fails the run before anything is written**: DataValidationError naming
-   the key, line, field and value; no manifest, no training, the marker untouched, and
+   the key, line, column and value; no manifest, no training, the marker untouched, and
    the failure notification shows the error. Fix or remove the file and run again.
-8. The manifest (SageMaker ManifestFile: `[{"prefix": "s3://<bucket>/<data prefix>"},
+   Changed history then retrains the window, or with CHANGED_HISTORY=report (and no
+   `force`) fails the run naming the files.
+8. One run of a model trains at a time: the run takes the model's run lock
+   (`functions.run_lock`: an S3 conditional write, reclaimed from an owner that is no
+   longer running). If another run holds it, the decision is `run-in-progress` with
+   `runningExecution` (the owner's name), `followUpRequested` (this run had data the
+   owner does not train on: the owner starts a follow-up run when it ends) and `message`
+   (what Slack hears); nothing is written but the follow-up request.
+9. The manifest (SageMaker ManifestFile: `[{"prefix": "s3://<bucket>/<data prefix>"},
    "2026-01-01.csv", ...]`) is written to `<manifest prefix><execution name>.manifest`,
-   unique per execution, and the decision is `train`. If S3 refuses it (a bucket policy,
-   the role), ManifestWriteError names the manifest: no training job exists yet.
+   unique per execution, with the run's fingerprints next to it
+   (`functions.fingerprints`), and the decision is `train`. If S3 refuses either (a
+   bucket policy, the role), ManifestWriteError names the manifest: no training job
+   exists yet.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import ClientError
 
 from contract.document import (
+    DATA_CHANGED_HISTORY,
+    DATA_CHANGED_HISTORY_COUNT,
     DATA_DECISION,
+    DATA_FOLLOW_UP_REQUESTED,
     DATA_IGNORED_COUNT,
     DATA_NEWEST_DATE,
+    DATA_RUNNING_EXECUTION,
     DECISION_NO_NEW_DATA,
     DECISION_RUN_IN_PROGRESS,
     DECISION_TRAIN,
+    INPUT_ALLOW_OLDER_WINDOW,
     INPUT_FIELDS,
     INPUT_FORCE,
     INPUT_SCHEDULED_TIME,
@@ -56,15 +78,17 @@ from contract.document import (
     TRIGGER_MANUAL,
     TRIGGERS,
 )
-from contract.errors import InputValidationError, ManifestWriteError
-from contract.lambdas import CHECK_DATA, CheckDataSettings
-from functions import clients
+from contract.errors import DataValidationError, InputValidationError, ManifestWriteError
+from contract.lambdas import CHANGED_HISTORY_REPORT, CHECK_DATA, CheckDataSettings
+from functions import clients, run_lock
 from functions.cold_start import cold_start
-from functions.csv_validation import validate_object
 from functions.data_files import MAX_IGNORED_SHOWN, DataFile, WindowListing, list_window
+from functions.fingerprints import read_serving, write_run
 from functions.logs import StructuredLogger
 from functions.markers import read_marker
 from functions.payload import field, iso_utc, parse_timestamp, shown
+from functions.run_lock import Acquisition
+from functions.window_check import ChangedFile, changed_history, fingerprint_window
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -77,6 +101,7 @@ class RunInput:
     force: bool
     scheduled_time: datetime | None
     trigger: str
+    allow_older_window: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +114,13 @@ class Execution:
 
 def parse_input(raw: Any) -> RunInput:
     if not isinstance(raw, dict):
-        raise InputValidationError(f"the execution input must be a JSON object, got {shown(raw)}")
+        # Shown as JSON (null, not None): what the caller of StartExecution wrote.
+        as_json = json.dumps(raw)
+        as_json = as_json if len(as_json) <= 80 else as_json[:79] + "…"
+        raise InputValidationError(
+            f"the execution input must be a JSON object, got {as_json}; e.g. {{}} "
+            f'or {{"{INPUT_FORCE}": true}}'
+        )
     unknown = sorted(set(raw) - set(INPUT_FIELDS))
     if unknown:
         raise InputValidationError(
@@ -100,6 +131,12 @@ def parse_input(raw: Any) -> RunInput:
     if not isinstance(force, bool):
         raise InputValidationError(
             f"execution input field force must be true or false, got {shown(force)}"
+        )
+    allow_older_window = raw.get(INPUT_ALLOW_OLDER_WINDOW, False)
+    if not isinstance(allow_older_window, bool):
+        raise InputValidationError(
+            f"execution input field {INPUT_ALLOW_OLDER_WINDOW} must be true or false, "
+            f"got {shown(allow_older_window)}"
         )
     scheduled = raw.get(INPUT_SCHEDULED_TIME)
     scheduled_time = (
@@ -113,7 +150,35 @@ def parse_input(raw: Any) -> RunInput:
             f"execution input field trigger must be one of {', '.join(TRIGGERS)}, "
             f"got {shown(trigger)}"
         )
-    return RunInput(force, scheduled_time, trigger)
+    return RunInput(force, scheduled_time, trigger, allow_older_window)
+
+
+# How far `scheduledTime` may be from the execution's start. EventBridge Scheduler starts a run
+# at most 24 h after its scheduled time (its maximum event age), and an operator may replay a
+# missed day deliberately: 30 days covers both, while a typo (1970, 2100, 0001, 9999) is
+# refused instead of overflowing or silently training on an empty or future window.
+MAX_SCHEDULED_TIME_AGE: Final = timedelta(days=30)
+# A scheduled time never follows the start; a manual one may come from a clock a bit ahead.
+MAX_SCHEDULED_TIME_AHEAD: Final = timedelta(minutes=5)
+
+
+def run_time_of(run_input: RunInput, execution: Execution) -> datetime:
+    """`scheduledTime` when given (within the plausible range), else the execution's start."""
+    scheduled = run_input.scheduled_time
+    if scheduled is None:
+        return execution.start_time
+    earliest = execution.start_time - MAX_SCHEDULED_TIME_AGE
+    latest = execution.start_time + MAX_SCHEDULED_TIME_AHEAD
+    if not earliest <= scheduled <= latest:
+        raise InputValidationError(
+            f"execution input field {INPUT_SCHEDULED_TIME} {iso_utc(scheduled)} is not a "
+            f"plausible run time: it must be between {iso_utc(earliest)} and {iso_utc(latest)} "
+            f"(at most {MAX_SCHEDULED_TIME_AGE.days} days before the execution's start "
+            f"{iso_utc(execution.start_time)}, at most "
+            f"{MAX_SCHEDULED_TIME_AHEAD.seconds // 60} minutes after it). Leave it out to run "
+            "as of now."
+        )
+    return scheduled
 
 
 def parse_execution(event: Any) -> Execution:
@@ -127,21 +192,14 @@ def parse_execution(event: Any) -> Execution:
     )
 
 
-def earlier_running_execution(sfn: SFNClient, execution: Execution) -> str | None:
-    """The name of a RUNNING execution that started before this one, if any."""
-    ours = (execution.start_time, execution.name)
-    earliest: tuple[datetime, str] | None = None
-    pages = sfn.get_paginator("list_executions").paginate(
-        stateMachineArn=execution.state_machine_arn, statusFilter="RUNNING"
+def stand_aside_message(execution: Execution, model: str, lock: Acquisition) -> str:
+    """What Slack hears from a run that stands aside: who trains, and what happens to the data."""
+    then = (
+        f"your new data will be trained by a follow-up run when {lock.owner} ends"
+        if lock.follow_up_requested
+        else f"{lock.owner} trains the same data, so nothing waits"
     )
-    for page in pages:
-        for other in page["executions"]:
-            if other["executionArn"] == execution.arn or other["name"] == execution.name:
-                continue
-            theirs = (other["startDate"], other["name"])
-            if theirs < ours and (earliest is None or theirs < earliest):
-                earliest = theirs
-    return earliest[1] if earliest else None
+    return f"run {execution.name} stands aside: run {lock.owner} trains model {model}; {then}"
 
 
 def manifest_body(bucket: str, data_prefix: str, files: tuple[DataFile, ...]) -> bytes:
@@ -160,7 +218,7 @@ def check_data(
     execution: Execution,
     log: StructuredLogger,
 ) -> dict[str, Any]:
-    run_time = run_input.scheduled_time or execution.start_time
+    run_time = run_time_of(run_input, execution)
     run_date = run_time.astimezone(settings.time_zone).date()
     result: dict[str, Any] = {
         DATA_DECISION: None,
@@ -177,38 +235,72 @@ def check_data(
         "manifestUri": None,
         "ignored": [],
         DATA_IGNORED_COUNT: 0,
+        DATA_CHANGED_HISTORY: [],
+        DATA_CHANGED_HISTORY_COUNT: 0,
     }
-
-    blocking = earlier_running_execution(sfn, execution)
-    if blocking is not None:
-        log.info("another run is in progress; this one stops", runningExecution=blocking)
-        return {
-            **result,
-            DATA_DECISION: DECISION_RUN_IN_PROGRESS,
-            "runningExecution": blocking,
-        }
 
     marker = read_marker(ssm, settings.marker_parameter)
     listing = list_window(
         s3, settings.bucket, settings.data_prefix, run_date, settings.training_window_days
     )
     new_files = tuple(f for f in listing.files if marker is None or f.day > marker)
-    result.update(_summary(marker, listing, new_files))
+    serving = read_serving(s3, settings.bucket, settings.manifest_prefix)
+    changed = changed_history(listing.files, marker, serving)
+    result.update(_summary(marker, listing, new_files, changed))
     if listing.ignored:
         log.warning(
             "objects under the data prefix ignored",
             ignoredCount=result[DATA_IGNORED_COUNT],
             ignored=result["ignored"],
         )
+    if changed:
+        log.warning(
+            "window files changed since the serving model trained on them",
+            changedHistoryCount=len(changed),
+            changedHistory=result[DATA_CHANGED_HISTORY],
+            changedHistorySetting=settings.changed_history,
+        )
 
-    if not new_files and not (run_input.force and listing.files):
+    if not new_files and not changed and not (run_input.force and listing.files):
         log.info("no new data", **_log_fields(result))
         return {**result, DATA_DECISION: DECISION_NO_NEW_DATA}
+    refuse_older_window(run_input, run_date, marker)
 
-    to_validate = listing.files if (run_input.force or marker is None) else new_files
-    for data_file in to_validate:
-        summary = validate_object(s3, settings.bucket, data_file.key)
-        log.debug("file validated", key=data_file.key, rows=summary.rows, columns=summary.columns)
+    # A first or forced run retrains everything, so it re-checks everything; otherwise only
+    # what the serving model has not seen (new, backfilled, overwritten files) is read.
+    everything = run_input.force or marker is None
+    to_validate = {f.key for f in (listing.files if everything else new_files)}
+    to_validate.update(c.key for c in changed)
+    fingerprints = fingerprint_window(s3, settings.bucket, listing.files, to_validate, serving)
+    if changed and settings.changed_history == CHANGED_HISTORY_REPORT and not run_input.force:
+        raise DataValidationError(changed_history_report(settings.bucket, changed))
+
+    # One run of the model trains at a time: the lock decides which (functions.run_lock).
+    lock = run_lock.acquire(
+        s3=s3,
+        sfn=sfn,
+        bucket=settings.bucket,
+        key=settings.run_lock_key,
+        run=run_lock.Owner(execution.name, execution.arn),
+        now=execution.start_time,
+        timeout_seconds=settings.run_timeout_seconds,
+        claim=run_lock.Claim(result[DATA_NEWEST_DATE], result["fileCount"]),
+    )
+    if not lock.acquired:
+        message = stand_aside_message(execution, settings.model_name, lock)
+        log.info(message, runningExecution=lock.owner, followUp=lock.follow_up_requested)
+        return {
+            **result,
+            DATA_DECISION: DECISION_RUN_IN_PROGRESS,
+            DATA_RUNNING_EXECUTION: lock.owner,
+            DATA_FOLLOW_UP_REQUESTED: lock.follow_up_requested,
+            "message": message,
+        }
+    if lock.reclaimed_from:
+        log.warning(
+            "run lock reclaimed from a run that ended without releasing it",
+            previousOwner=lock.reclaimed_from,
+        )
 
     manifest_key = f"{settings.manifest_prefix}{execution.name}.manifest"
     try:
@@ -218,6 +310,8 @@ def check_data(
             Body=manifest_body(settings.bucket, settings.data_prefix, listing.files),
             ContentType="application/json",
         )
+        # What this run trains on; UpdateParameters makes it the serving model's record.
+        write_run(s3, settings.bucket, settings.manifest_prefix, execution.name, fingerprints)
     except ClientError as error:
         # botocore's message names the operation, not the object: say which one and why.
         raise ManifestWriteError(
@@ -231,8 +325,38 @@ def check_data(
     return result
 
 
+def refuse_older_window(run_input: RunInput, run_date: date, marker: date | None) -> None:
+    """A run dated before the marker would deploy a model of an older window over a newer one."""
+    if marker is None or run_date >= marker or run_input.allow_older_window:
+        return
+    raise InputValidationError(
+        f"the run date {run_date.isoformat()} (execution input field {INPUT_SCHEDULED_TIME}) "
+        f"is before the marker {marker.isoformat()}, the newest day the serving model trained "
+        f"on: this run's window ends before the serving model's, and deploying it would roll "
+        f"the endpoint back to older data. Leave {INPUT_SCHEDULED_TIME} out to train the "
+        f'current window, or add "{INPUT_ALLOW_OLDER_WINDOW}": true to the input to deploy '
+        "the older window on purpose (the marker is kept)."
+    )
+
+
+def changed_history_report(bucket: str, changed: tuple[ChangedFile, ...]) -> str:
+    named = "; ".join(f"s3://{bucket}/{c.key} {c.reason}" for c in changed[:MAX_IGNORED_SHOWN])
+    hidden = len(changed) - MAX_IGNORED_SHOWN
+    more = f" (and {hidden} more)" if hidden > 0 else ""
+    return (
+        f"the window's history changed since the serving model was trained: {named}{more}. "
+        f"The stack's changedHistory setting is {CHANGED_HISTORY_REPORT!r}, so nothing was "
+        f"trained and the marker is untouched. Check the files, then run with "
+        f'{{"{INPUT_FORCE}": true}} to retrain the window, or set changedHistory to '
+        "'retrain'."
+    )
+
+
 def _summary(
-    marker: date | None, listing: WindowListing, new_files: tuple[DataFile, ...]
+    marker: date | None,
+    listing: WindowListing,
+    new_files: tuple[DataFile, ...],
+    changed: tuple[ChangedFile, ...],
 ) -> dict[str, Any]:
     return {
         "markerBefore": marker.isoformat() if marker else None,
@@ -243,6 +367,8 @@ def _summary(
         "newFileCount": len(new_files),
         "ignored": [i.as_dict() for i in listing.ignored[:MAX_IGNORED_SHOWN]],
         DATA_IGNORED_COUNT: len(listing.ignored),
+        DATA_CHANGED_HISTORY: [c.as_dict() for c in changed[:MAX_IGNORED_SHOWN]],
+        DATA_CHANGED_HISTORY_COUNT: len(changed),
     }
 
 

@@ -7,7 +7,8 @@ empty line is not. The object is streamed in chunks, so memory stays flat whatev
 file's size, and a line longer than MAX_LINE_CHARS is rejected rather than buffered.
 
 The first problem found raises DataValidationError naming the s3 URI, the line (1-based),
-the field (0-based column index) and the offending value, truncated.
+the column (1-based, as a spreadsheet numbers them: `line 1, column 1` is the first
+value of the file) and the offending value, truncated.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def validate_stream(chunks: Iterable[bytes], uri: str) -> FileSummary:
     return FileSummary(checker.rows, checker.columns)
 
 
-def _fail(uri: str, line: int, field: int, problem: str) -> DataValidationError:
-    return DataValidationError(f"{uri} line {line}, field {field}: {problem}. {CONSEQUENCE}")
+def _fail(uri: str, line: int, column: int, problem: str) -> DataValidationError:
+    """`column` is 1-based: the first value of a line is column 1."""
+    return DataValidationError(f"{uri} line {line}, column {column}: {problem}. {CONSEQUENCE}")
 
 
 def _lines(chunks: Iterable[bytes], uri: str) -> Iterator[tuple[int, str]]:
@@ -76,7 +78,7 @@ def _lines(chunks: Iterable[bytes], uri: str) -> Iterator[tuple[int, str]]:
             raise _fail(
                 uri,
                 line_number + len(before),
-                before[-1].count(","),
+                before[-1].count(",") + 1,
                 f"not UTF-8 text (bytes {bad!r}); is the file compressed or binary?",
             ) from None
 
@@ -90,7 +92,7 @@ def _lines(chunks: Iterable[bytes], uri: str) -> Iterator[tuple[int, str]]:
             raise _fail(
                 uri,
                 line_number + 1,
-                pending.count(","),
+                pending.count(",") + 1,
                 f"line longer than {MAX_LINE_CHARS} characters without a newline",
             )
     pending += decode(b"", final=True)
@@ -106,14 +108,14 @@ class _Rows:
 
     def check(self, line_number: int, line: str) -> None:
         if not line:
-            raise _fail(self.uri, line_number, 0, "the line is empty")
+            raise _fail(self.uri, line_number, 1, "the line is empty")
         values = line.split(",")
         if self.rows == 0:
             if len(values) < 2:
                 raise _fail(
                     self.uri,
                     line_number,
-                    len(values),
+                    len(values) + 1,
                     f"only {len(values)} field; every row needs the target then at least "
                     f"one feature",
                 )
@@ -125,7 +127,7 @@ class _Rows:
             raise _fail(
                 self.uri,
                 line_number,
-                field,
+                field + 1,
                 f"{len(values)} fields where line 1 has {self.columns} ({value})",
             )
         for index, value in enumerate(values):
@@ -134,7 +136,7 @@ class _Rows:
                 raise _fail(
                     self.uri,
                     line_number,
-                    index,
+                    index + 1,
                     f"{shown(value)} is not a finite decimal number{hint}",
                 )
         self.rows += 1

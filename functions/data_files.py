@@ -58,6 +58,8 @@ class DataFile:
     key: str
     day: date
     size: int
+    # S3's ETag from the listing: changes when the content does (functions.fingerprints).
+    etag: str
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,9 @@ def classify(
     files = []
     for day, (obj,) in sorted(claims.items()):
         if _DATA_NAME.fullmatch(obj["Key"][len(prefix) :]):
-            files.append(DataFile(obj["Key"], day, int(obj.get("Size", 0))))
+            files.append(
+                DataFile(obj["Key"], day, int(obj.get("Size", 0)), str(obj.get("ETag", "")))
+            )
         else:
             ignored.append(Ignored(obj["Key"], NOT_DATA_NAME))
     return WindowListing(start, end, tuple(files), tuple(ignored))

@@ -15,7 +15,8 @@ poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
    again and the endpoint is reported as it is.
    Any other state (busy with someone else's config, Failed, OutOfService,
    UpdateRollbackFailed, ...) refuses the update: EndpointNotUpdatableError says why.
-3. Cleanup: Models and EndpointConfigs of this model (name pattern) from *older* runs are
+3. Cleanup: Models and EndpointConfigs of this stack's model (`<stack>--<model>--<run
+   suffix>`, never another stack's nor model `<model>-b`'s) from *older* runs are
    deleted beyond the KEEP_PREVIOUS_VERSIONS newest, never the one in service, the one
    being deployed, nor the previous one (the rollback target). A cleanup failure is
    logged, never raised: it must not fail a deployment.
@@ -39,7 +40,7 @@ from functions.logs import StructuredLogger
 from functions.naming import (
     Run,
     is_run_resource_of,
-    name_stem,
+    run_resource_prefix,
     sagemaker_console_url,
 )
 from functions.payload import field
@@ -152,7 +153,7 @@ def deploy_model(
 ) -> dict[str, Any]:
     endpoint_name = settings.endpoint_name
     # The Model and the EndpointConfig share the run's name (the training job's, too).
-    name = run.resource_name(settings.model_name)
+    name = run.resource_name(settings)
     ensure_model(sagemaker, settings, name, artifact_uri, run)
     ensure_endpoint_config(sagemaker, settings, name, run)
 
@@ -292,9 +293,9 @@ def _listed(
 ) -> dict[str, datetime]:
     paginator = sagemaker.get_paginator(operation)  # type: ignore[call-overload]
     found: dict[str, datetime] = {}
-    for page in paginator.paginate(NameContains=name_stem(settings.model_name)):
+    for page in paginator.paginate(NameContains=run_resource_prefix(settings)):
         for item in page.get(items_key, []):
-            if is_run_resource_of(settings.model_name, item[name_key]):
+            if is_run_resource_of(settings, item[name_key]):
                 found[item[name_key]] = item["CreationTime"]
     return found
 

@@ -1,8 +1,9 @@
 """GetStatus: describe the training job or endpoint the run is watching.
 
-Event: `{status: $.status, polling: {initialSeconds, maxSeconds}}`. Result: the previous
-status document with SageMaker's current view merged in, `poll.count + 1` and the next
-safety timeout (`contract.waits.next_poll_timeout`).
+Event: `{status: $.status, polling: {initialSeconds, maxSeconds, now}}`. Result: the
+previous status document with SageMaker's current view merged in, `poll.count + 1`, the
+next safety timeout (`contract.waits.next_poll_timeout`: never past the stage's deadline)
+and `poll.deadlinePassed` (`now` at or after `poll.deadlineAt`).
 
 - training: status, secondaryStatus, message ("Training job X completed in 1h02m;
   validation:mse 0.042"), artifactUri, failureReason, metrics {name: value},

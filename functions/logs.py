@@ -1,7 +1,11 @@
 """Structured logs: one JSON object per line, per event.
 
-Every line carries `level`, `message`, `function` and `runId` (the Step Functions
-execution name, when there is one) plus the event's own fields. Values registered with
+Every line carries `timestamp`, `level`, `message`, `function` and `runId` (the Step
+Functions execution name, when there is one) plus the event's own fields. `timestamp` (RFC
+3339, UTC) and `level` (Lambda's names: WARN, not WARNING) are what Lambda's log-level filter
+reads: a line without a valid timestamp or with another level name counts as INFO, so with
+the stack's logLevel at WARNING or ERROR Lambda would drop every error line. We format the
+lines ourselves rather than ship Powertools' Logger (docs/design.md, "Logs"). Values registered with
 `redact()` (the Slack token) are masked in every line as a second line of defence: the
 code never passes a secret to the logger in the first place.
 """
@@ -14,7 +18,10 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
+
+from contract.kinds import LAMBDA_LOG_LEVEL_OF
 
 T = TypeVar("T")
 
@@ -47,8 +54,10 @@ class _StdoutHandler(logging.Handler):
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        created = datetime.fromtimestamp(record.created, UTC)
         line: dict[str, Any] = {
-            "level": record.levelname,
+            "timestamp": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": LAMBDA_LOG_LEVEL_OF.get(record.levelname, record.levelname),
             "message": record.getMessage(),
             "function": getattr(record, "function", None),
             "runId": getattr(record, "run_id", None),

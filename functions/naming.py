@@ -3,7 +3,9 @@
 One run suffix, `<run date yyyymmdd>-<8 hex of sha256(execution name)>`, is shared by the
 training job, the Model and the EndpointConfig of a run: unique per execution (a re-run is
 a new execution, so it never collides), stable across retries of the same execution (so
-creation is idempotent), and sortable by date for humans.
+creation is idempotent), and sortable by date for humans. The names are
+`<stack>--<model>--<run suffix>` (contract.names: the stack keeps stacks sharing an account
+apart, `--` keeps model `lab`'s names and grants apart from model `lab-b`'s).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from contract import names
 from contract.lambdas import CommonSettings
-from contract.limits import MAX_MODEL_NAME
 from functions.payload import field, parse_date
 
 if TYPE_CHECKING:
@@ -28,15 +30,9 @@ def run_suffix(execution_name: str, run_date: date) -> str:
     return f"{run_date:%Y%m%d}-{digest}"
 
 
-def name_stem(model_name: str) -> str:
-    """The model name made valid for SageMaker and short enough to leave room for a suffix."""
-    stem = re.sub(r"[^a-zA-Z0-9-]+", "-", model_name).strip("-")[:MAX_MODEL_NAME].strip("-")
-    return stem or "model"
-
-
-def run_resource_name(model_name: str, execution_name: str, run_date: date) -> str:
-    """`<model>-<yyyymmdd>-<hash8>`: at most 63 characters, valid for SageMaker."""
-    return f"{name_stem(model_name)}-{run_suffix(execution_name, run_date)}"
+def run_resource_name(stack_name: str, model_name: str, execution_name: str, run_date: date) -> str:
+    """`<stack>--<model>--<yyyymmdd>-<hash8>`: at most 63 characters (infra.config checks)."""
+    return names.run_resource_name(stack_name, model_name, run_suffix(execution_name, run_date))
 
 
 @dataclass(frozen=True)
@@ -46,8 +42,10 @@ class Run:
     execution_name: str
     run_date: date
 
-    def resource_name(self, model_name: str) -> str:
-        return run_resource_name(model_name, self.execution_name, self.run_date)
+    def resource_name(self, settings: CommonSettings) -> str:
+        return run_resource_name(
+            settings.stack_name, settings.model_name, self.execution_name, self.run_date
+        )
 
     def tags(self, settings: CommonSettings) -> list[TagTypeDef]:
         """The tags of what the run creates: whose model, which run, which stack."""
@@ -64,9 +62,14 @@ class Run:
         return cls(field(event, "execution.name", str), run_date)
 
 
-def is_run_resource_of(model_name: str, name: str) -> bool:
-    """Whether `name` was made by `run_resource_name` for this model (any run)."""
-    pattern = re.escape(name_stem(model_name)) + r"-[0-9]{8}-[0-9a-f]{8}"
+def run_resource_prefix(settings: CommonSettings) -> str:
+    """What every run resource of this stack's model starts with (and no other's)."""
+    return names.run_resource_prefix(settings.stack_name, settings.model_name)
+
+
+def is_run_resource_of(settings: CommonSettings, name: str) -> bool:
+    """Whether `name` was made by `run_resource_name` for this stack's model (any run)."""
+    pattern = re.escape(run_resource_prefix(settings)) + r"[0-9]{8}-[0-9a-f]{8}"
     return re.fullmatch(pattern, name) is not None
 
 

@@ -63,7 +63,12 @@ def parse_timestamp(value: Any, name: str) -> datetime:
         raise InputValidationError(
             f"{name} must carry a time zone (e.g. a trailing Z), got {shown(value)}"
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise InputValidationError(
+            f"{name} is out of the representable range (years 1 to 9999 in UTC), got {shown(value)}"
+        ) from None
 
 
 def parse_date(value: Any, name: str, error: type[Exception] = InputValidationError) -> date:

@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 from contract.document import (
+    DATA_CHANGED_HISTORY,
+    DATA_CHANGED_HISTORY_COUNT,
     DATA_DECISION,
     DATA_IGNORED_COUNT,
     KEY_DATA,
@@ -121,6 +123,18 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
             + ", ".join(f"`{k}`" for k in keys)
             + (f" and {more} more" if more > 0 else "")
         )
+    if data.get(DATA_CHANGED_HISTORY_COUNT):
+        changed = [
+            f"`{c.get('key', '?')}` {c.get('reason', '')}".rstrip()
+            for c in data.get(DATA_CHANGED_HISTORY, [])[:IGNORED_KEYS_SHOWN]
+            if isinstance(c, dict)
+        ]
+        more = data[DATA_CHANGED_HISTORY_COUNT] - len(changed)
+        fields.append(
+            f"*Changed history*\n{data[DATA_CHANGED_HISTORY_COUNT]} trained files changed: "
+            + "; ".join(changed)
+            + (f" and {more} more" if more > 0 else "")
+        )
     return [_cut(f, FIELD_MAX) for f in fields[:MAX_FIELDS]]
 
 
@@ -136,7 +150,9 @@ def build_message(
         emoji, status = EMOJI_ALARM, f"{status}: run failed"
     title = _cut(f"{emoji} {model_name} ({stack_name}) · {stage} {status}", HEADER_MAX)
     status_doc = document.get(KEY_STATUS)
-    message = status_doc.get("message") if isinstance(status_doc, dict) else None
+    # The watched resource's news; before any (a run standing aside), CheckData's.
+    news = status_doc if isinstance(status_doc, dict) else _mapping(document.get(KEY_DATA))
+    message = news.get("message")
     if kind == NOTIFY_KIND_FAILURE:
         message = _error_summary(document.get(KEY_ERROR))
     blocks: list[dict[str, Any]] = [

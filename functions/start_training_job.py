@@ -1,11 +1,12 @@
 """StartTrainingJob: start this run's SageMaker training job on the manifest CheckData wrote.
 
-Event: `{data: $.data, execution: {name}, polling: {initialSeconds, maxSeconds}}`.
+Event: `{data: $.data, execution: {name}, polling: {initialSeconds, maxSeconds, now,
+deadlineSeconds}}` (the training deadline starts now: `functions.polling`).
 Result (`$.status`, stage `training`): `{stage, status: "InProgress", name,
 trainingJobName, message, serving: false, poll: {count: 0, timeoutSeconds}, consoleUrl}`.
 
-The job's name is `naming.run_resource_name` (model, run date, hash of the execution
-name): unique per execution, the same on every retry of it. Idempotent: when the job
+The job's name is `naming.run_resource_name` (stack, model, run date, hash of the
+execution name): unique per execution, the same on every retry of it. Idempotent: when the job
 already exists (a retry after a lost response, or DescribeTrainingJob finding it), it is
 described and reported as it is instead of being created twice.
 """
@@ -111,7 +112,7 @@ def start_training_job(
     polling: Polling,
     log: StructuredLogger,
 ) -> dict[str, Any]:
-    job_name = run.resource_name(settings.model_name)
+    job_name = run.resource_name(settings)
     created = False
     if not _exists(sagemaker, job_name):
         try:

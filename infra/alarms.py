@@ -22,8 +22,13 @@ class AlarmTopic(pulumi.ComponentResource):
 
     arn: pulumi.Output[str]
 
-    def __init__(self, logical_name: str, context: DeployContext) -> None:
-        super().__init__("retraining:alarms:AlarmTopic", logical_name)
+    def __init__(
+        self,
+        logical_name: str,
+        context: DeployContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("retraining:alarms:AlarmTopic", logical_name, None, opts)
         topic = aws.sns.Topic(
             logical_name,
             name=context.names.alarm_topic,

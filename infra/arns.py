@@ -52,8 +52,15 @@ class Arns:
     def lambda_function(self, name: str) -> str:
         return self._regional("lambda", f"function:{name}")
 
+    def sqs_queue(self, name: str) -> str:
+        return self._regional("sqs", name)
+
     def state_machine(self, name: str) -> str:
         return self._regional("states", f"stateMachine:{name}")
+
+    def executions(self, state_machine_name: str) -> str:
+        """Every execution of the state machine (DescribeExecution's resource)."""
+        return self._regional("states", f"execution:{state_machine_name}:*")
 
     def iam_role(self, name: str) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:role/{name}"
@@ -69,6 +76,10 @@ class Arns:
         CloudWatch Logs reports it (with a trailing `:*`).
         """
         return self._regional("logs", f"log-group:{log_group_name}:*")
+
+    def log_streams(self, log_group_name: str, stream_prefix: str) -> str:
+        """The streams of a log group whose names start with `stream_prefix`."""
+        return self._regional("logs", f"log-group:{log_group_name}:log-stream:{stream_prefix}*")
 
     def schedule(self, group: str, name: str) -> str:
         return self._regional("scheduler", f"schedule/{group}/{name}")
@@ -86,6 +97,9 @@ class Arns:
 
     def s3_objects(self, bucket: str, prefix: str) -> str:
         return f"arn:{self.partition}:s3:::{bucket}/{prefix}*"
+
+    def s3_object(self, bucket: str, key: str) -> str:
+        return f"arn:{self.partition}:s3:::{bucket}/{key}"
 
     def ecr_repository(self, registry_account: str, region: str, repository: str) -> str:
         return f"arn:{self.partition}:ecr:{region}:{registry_account}:repository/{repository}"

@@ -25,8 +25,9 @@ from typing import Any, Final
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from contract import kinds
+from contract import kinds, lambdas
 from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.names import scope_length_problem
 from contract.rules import Named
 from contract.waits import (
     POLL_MAX_SECONDS,
@@ -89,8 +90,10 @@ class ModelSettings:
     name: str = setting(
         "name",
         config_kinds.MODEL_NAME,
-        "The model's name: its S3 prefixes `data/<name>/...`, its endpoint, its SSM marker "
-        "`/models/<name>/train/latest` and the prefix of its training jobs.",
+        "The model's name: its S3 prefixes `data/<name>/...` and, with the stack, its "
+        "endpoint `<stack>--<name>`, its SSM marker `/retraining/<stack>/models/<name>/train/"
+        "latest` and the prefix `<stack>--<name>--` of its training jobs, Models and "
+        "EndpointConfigs (`--` delimits: no other stack's or model's names match).",
         required=True,
     )
     schedule: str = setting(
@@ -110,6 +113,16 @@ class ModelSettings:
         kinds.integer(1, 36_500),
         "How many days of data (one file per day) a run trains on.",
         30,
+    )
+    changed_history: str = setting(
+        "changedHistory",
+        kinds.choice(*lambdas.CHANGED_HISTORY_CHOICES),
+        "What a run does when a window file changed after the serving model trained on it (a "
+        "trained day overwritten, a day backfilled at or before the marker): `retrain` trains "
+        "the window again and the Slack message names the files; `report` fails the run naming "
+        "them, for an operator to check and then run with `force`. `retrain` by default: the "
+        "uploader changed the data on purpose, and the model should reflect it.",
+        "retrain",
     )
     training_instance_type: str = setting(
         "trainingInstanceType", config_kinds.INSTANCE_TYPE, "Training instance type.", "ml.m5.large"
@@ -232,6 +245,20 @@ class StackSettings:
         kinds.integer(1, 36_500),
         "Days a replaced or deleted object version is kept in the created bucket.",
         90,
+    )
+    run_records_expiration_days: int = setting(
+        "runRecordsExpirationDays",
+        kinds.integer(1, 36_500),
+        "Days the created bucket keeps a run's manifest and callback token (a token a lost "
+        "event never answered stays otherwise); longer than any run and its look-backs.",
+        90,
+    )
+    bucket_force_destroy: bool = setting(
+        "bucketForceDestroy",
+        kinds.BOOLEAN,
+        "Let `pulumi destroy` empty and delete the created bucket (dev); ignored with "
+        "`protectData`.",
+        False,
     )
     log_level: str = setting(
         "logLevel", kinds.choice(*kinds.LOG_LEVELS), "Log level of the Lambda functions.", "INFO"
@@ -446,6 +473,10 @@ def parse_settings(
     names = [m.name for m in models if m is not None]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         reader.problems.append(f"{_key(MODELS_KEY)} names {duplicate!r} more than once")
+    for index, model in enumerate(models):
+        if model is not None:
+            problem = scope_length_problem(stack, model.name, f"{_key(MODELS_KEY)}[{index}].name")
+            reader.problems += [problem] if problem else []
 
     settings = StackSettings(
         stack=stack,
@@ -461,7 +492,8 @@ def parse_settings(
 
 
 def _check_stack_name(reader: _Reader, stack: str) -> None:
-    # The stack name is part of Lambda, IAM and bucket names.
+    # The stack name is part of Lambda, IAM, bucket and SageMaker names; single hyphens
+    # only, so that `--` (contract.names.SEPARATOR) delimits it in SageMaker names.
     if not re.fullmatch(r"(?=.{1,20}$)[a-z0-9]+(-[a-z0-9]+)*", stack):
         reader.problems.append(
             f"the stack name must be at most 20 lower-case letters, digits and single hyphens "

@@ -22,7 +22,7 @@ from contract.kinds import (
     matching,
     string_map,
 )
-from contract.limits import MAX_MODEL_NAME
+from contract.names import MAX_MODEL_NAME
 from infra.arns import parse_ecr_image
 from infra.schedule_expressions import ScheduleExpressionError, parse_cron
 
@@ -110,7 +110,8 @@ MODEL_NAME: Final = matching(
     "lower-case name",
     rf"(?=.{{1,{MAX_MODEL_NAME}}}$)[a-z0-9]+(-[a-z0-9]+)*",
     f"at most {MAX_MODEL_NAME} lower-case letters, digits and single hyphens "
-    "(it names the endpoint and prefixes SageMaker resources, whose ARNs are lower-case)",
+    "(with the stack it names the endpoint and prefixes SageMaker resources, whose ARNs "
+    "are lower-case; `--` delimits stack and model in those names)",
 )
 INSTANCE_TYPE: Final = matching(
     "SageMaker instance type",

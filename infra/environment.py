@@ -17,7 +17,7 @@ import pulumi
 from contract import lambdas
 from contract.lambdas import LambdaSpec
 from contract.settings import Variable
-from infra.config import ModelSettings, StackSettings
+from infra.config import ModelSettings, StackSettings, pipeline_options
 from infra.naming import ModelNames
 
 
@@ -48,8 +48,11 @@ def pipeline_variables(
         lambdas.ARTIFACT_PREFIX: names.artifact_prefix,
         lambdas.CALLBACK_PREFIX: names.callback_prefix,
         lambdas.MARKER_PARAMETER: names.marker_parameter,
+        lambdas.RUN_LOCK_KEY: names.run_lock_key,
+        lambdas.RUN_TIMEOUT_SECONDS: str(pipeline_options(model).state_machine_timeout_seconds),
         lambdas.TRAINING_WINDOW_DAYS: str(model.training_window_days),
         lambdas.TIME_ZONE: model.schedule_time_zone,
+        lambdas.CHANGED_HISTORY: model.changed_history,
         # Linear Learner serves with the image it trains with.
         lambdas.TRAINING_IMAGE: refs.algorithm_image,
         lambdas.INFERENCE_IMAGE: refs.algorithm_image,

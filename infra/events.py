@@ -21,7 +21,11 @@ def _dumps(value: Any) -> str:
 
 
 def training_state_change_pattern(run_resource_prefix: str) -> str:
-    """Terminal state changes of this model's training jobs (`<model>-<run suffix>`)."""
+    """Terminal state changes of this stack's model's training jobs.
+
+    `run_resource_prefix` is `<stack>--<model>--` (contract.names): EventBridge's prefix
+    match then delivers no job of another stack nor of a model whose name extends ours.
+    """
     return _dumps(
         {
             "source": [status.EVENT_SOURCE],
@@ -35,7 +39,7 @@ def training_state_change_pattern(run_resource_prefix: str) -> str:
 
 
 def endpoint_state_change_pattern(endpoint_name: str) -> str:
-    """Terminal state changes of this model's endpoint."""
+    """Terminal state changes of this stack's model's endpoint (an exact name match)."""
     return _dumps(
         {
             "source": [status.EVENT_SOURCE],

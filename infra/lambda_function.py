@@ -1,4 +1,5 @@
-"""One pipeline function: its role (least privilege), its log group and the Lambda itself."""
+"""One pipeline function: its role (least privilege), its log group and the Lambda itself;
+for a function invoked asynchronously, its dead-letter queue."""
 
 from __future__ import annotations
 
@@ -9,20 +10,22 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from contract.kinds import LOG_LEVELS
+from contract.kinds import LAMBDA_LOG_LEVEL_OF
 from contract.lambdas import LambdaSpec
 from infra.archives import BuiltArchive
-from infra.policies import service_trust_policy
-from infra.roles import role_with_policy
+from infra.arns import Arns
+from infra.policies import VERSION, service_trust_policy
+from infra.roles import RoleWithPolicy, policy_json, role_with_policy
+
+# SQS' longest retention: a failed event waits two weeks for someone to look.
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+# Lambda's own retries of a failed asynchronous invocation (its maximum) before the queue.
+ASYNC_RETRY_ATTEMPTS = 2
 
 # The newest Python runtime pulumi-aws 7.51 knows (its Runtime enum).
 RUNTIME = aws.lambda_.Runtime.PYTHON3D14
 # The code and its one dependency (slack_sdk) are pure Python.
 ARCHITECTURE = "arm64"
-# Python logging levels (functions' LOG_LEVEL) → Lambda's application log levels.
-APPLICATION_LOG_LEVELS = dict(
-    zip(LOG_LEVELS, ("DEBUG", "INFO", "WARN", "ERROR", "FATAL"), strict=True)
-)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class FunctionDeployment:
     log_level: str
     log_retention_days: int
     tracing: bool
+    arns: Arns
 
 
 class PipelineFunction(pulumi.ComponentResource):
@@ -85,12 +89,13 @@ class PipelineFunction(pulumi.ComponentResource):
             code_sha256=deployment.package.sha256_base64,
             timeout=spec.timeout_seconds,
             memory_size=spec.memory_mb,
+            reserved_concurrent_executions=spec.reserved_concurrency,
             layers=list(layers) or None,
             environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment)),
             logging_config=aws.lambda_.FunctionLoggingConfigArgs(
                 log_format="JSON",
                 log_group=log_group.name,
-                application_log_level=APPLICATION_LOG_LEVELS[deployment.log_level],
+                application_log_level=LAMBDA_LOG_LEVEL_OF[deployment.log_level],
                 system_log_level="INFO",
             ),
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(
@@ -101,4 +106,56 @@ class PipelineFunction(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access.policy, log_group]),
         )
         self.arn = self.function.arn
+        if spec.asynchronous:
+            self._dead_letter_queue(logical_name, function_name, deployment.arns, access, tags)
         self.register_outputs({"arn": self.arn, "name": self.function.name})
+
+    def _dead_letter_queue(
+        self,
+        logical_name: str,
+        function_name: str,
+        arns: Arns,
+        access: RoleWithPolicy,
+        tags: dict[str, str],
+    ) -> None:
+        """Where Lambda sends an event the function still failed on after its retries."""
+        queue_name = f"{function_name}-failed"
+        queue = aws.sqs.Queue(
+            f"{logical_name}-failed",
+            name=queue_name,
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Lambda sends to the destination with the function's execution role.
+        send = aws.iam.RolePolicy(
+            f"{logical_name}-failed",
+            name="send-failed-events",
+            role=access.role.name,
+            policy=policy_json(
+                {
+                    "Version": VERSION,
+                    "Statement": [
+                        {
+                            "Sid": "SendFailedEvents",
+                            "Effect": "Allow",
+                            "Action": "sqs:SendMessage",
+                            "Resource": arns.sqs_queue(queue_name),
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=access.role),
+        )
+        aws.lambda_.FunctionEventInvokeConfig(
+            logical_name,
+            function_name=self.function.name,
+            maximum_retry_attempts=ASYNC_RETRY_ATTEMPTS,
+            destination_config=aws.lambda_.FunctionEventInvokeConfigDestinationConfigArgs(
+                on_failure=aws.lambda_.FunctionEventInvokeConfigDestinationConfigOnFailureArgs(
+                    destination=arns.sqs_queue(queue_name)
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[queue, send]),
+        )

@@ -6,9 +6,10 @@ then what starts it. The state machine's ARN is computed from its explicit name,
 `check_data` and `debounce_upload` can refer to it before it exists.
 
 What the pipeline itself creates or writes is not declared here: the SSM marker
-(`/models/<model>/train/latest`, absent until the first successful run: "never trained"),
-training jobs, Models, EndpointConfigs and the endpoint. Declaring them would make every
-successful run look like drift, or make `pulumi up` undo a deployment.
+(`/retraining/<stack>/models/<model>/train/latest`, absent until the first successful run:
+"never trained"), training jobs, Models, EndpointConfigs and the endpoint (names:
+contract.names). Declaring them would make every successful run look like drift, or make
+`pulumi up` undo a deployment.
 """
 
 from __future__ import annotations
@@ -58,15 +59,22 @@ class AlgorithmImage:
     repository_arn: str
 
 
+@dataclass(frozen=True)
+class ModelPipelineArgs:
+    context: DeployContext
+    model: ModelSettings
+    shared: SharedResources
+    image: AlgorithmImage
+
+
 class ModelPipeline(pulumi.ComponentResource):
+    """One model's pipeline; `name` is its logical name (the model's name in the program)."""
+
     def __init__(
-        self,
-        context: DeployContext,
-        model: ModelSettings,
-        shared: SharedResources,
-        image: AlgorithmImage,
+        self, name: str, args: ModelPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("retraining:pipeline:ModelPipeline", model.name)
+        super().__init__("retraining:pipeline:ModelPipeline", name, None, opts)
+        context, model, shared, image = args.context, args.model, args.shared, args.image
         names = ModelNames(context.stack, model.name)
         tags = context.tags(model=model.name)
         access = policies.PipelineAccess(
@@ -162,7 +170,8 @@ class ModelPipeline(pulumi.ComponentResource):
             f"{model.name}-sagemaker",
             role_name=names.sagemaker_role,
             description=f"SageMaker execution role of {names.prefix}",
-            trust_policy=policies.service_trust_policy(SAGEMAKER_SERVICE),
+            # Only SageMaker acting for this account may assume it (confused deputy).
+            trust_policy=policies.service_trust_policy(SAGEMAKER_SERVICE, access.arns.account_id),
             policy=policy_json(policies.sagemaker_policy(access)),
             tags=tags,
             parent=self,

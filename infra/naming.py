@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from contract import names
+
 PROJECT = "retraining"
 
 # AWS limits (characters).
@@ -139,20 +141,20 @@ class ModelNames:
     def failure_alarm(self) -> str:
         return bounded(f"{self.prefix}-executions-failed", ALARM_NAME_MAX)
 
-    # --- what the pipeline itself creates or writes --------------------------------------
+    # --- what the pipeline itself creates or writes (contract.names: scoped by stack) ---
     @property
     def endpoint(self) -> str:
-        """The endpoint's name is the model's name: clients call the model by its name."""
-        return self.model
+        """`<stack>--<model>`: each stack serves its own endpoint, even in a shared account."""
+        return names.scope(self.stack, self.model)
 
     @property
     def run_resource_prefix(self) -> str:
-        """Training jobs, Models and EndpointConfigs are `<model>-<run suffix>`."""
-        return f"{self.model}-"
+        """Training jobs, Models and EndpointConfigs are `<stack>--<model>--<run suffix>`."""
+        return names.run_resource_prefix(self.stack, self.model)
 
     @property
     def marker_parameter(self) -> str:
-        return f"/models/{self.model}/train/latest"
+        return names.marker_parameter(self.stack, self.model)
 
     @property
     def data_prefix(self) -> str:
@@ -169,3 +171,12 @@ class ModelNames:
     @property
     def callback_prefix(self) -> str:
         return f"data/{self.model}/callbacks/"
+
+    @property
+    def run_lock_prefix(self) -> str:
+        return f"data/{self.model}/lock/"
+
+    @property
+    def run_lock_key(self) -> str:
+        """The model's single-flight run lock (functions.run_lock)."""
+        return f"{self.run_lock_prefix}run.lock"

@@ -79,7 +79,7 @@ def _policy(*statements: Statement) -> Policy:
 
 def service_trust_policy(service: str, source_account: str | None = None) -> Policy:
     """Who may assume a role. `source_account` guards against the confused deputy problem
-    for services that call on behalf of a resource (Scheduler, Step Functions)."""
+    for services that call on behalf of a resource (Scheduler, Step Functions, SageMaker)."""
     statement: Statement = {
         "Effect": "Allow",
         "Principal": {"Service": service},
@@ -161,8 +161,10 @@ class PipelineAccess:
             Resource.DATA_OBJECTS: self.objects(names.data_prefix),
             Resource.MANIFEST_OBJECTS: self.objects(names.manifest_prefix),
             Resource.CALLBACK_OBJECTS: self.objects(names.callback_prefix),
+            Resource.RUN_LOCK: self.arns.s3_object(self.bucket, names.run_lock_key),
             Resource.MARKER: self.marker_arn,
             Resource.STATE_MACHINE: self.state_machine_arn,
+            Resource.EXECUTIONS: self.arns.executions(names.state_machine),
             Resource.TRAINING_JOBS: self.run_resources("training-job"),
             Resource.MODELS: self.run_resources("model"),
             Resource.ENDPOINT_CONFIGS: self.run_resources("endpoint-config"),
@@ -177,7 +179,11 @@ class PipelineAccess:
 
     def folder_prefix(self, folder: Folder) -> str:
         names = self.names
-        return {Folder.DATA: names.data_prefix, Folder.CALLBACKS: names.callback_prefix}[folder]
+        return {
+            Folder.DATA: names.data_prefix,
+            Folder.CALLBACKS: names.callback_prefix,
+            Folder.RUN_LOCK: names.run_lock_prefix,
+        }[folder]
 
 
 # --- statements ------------------------------------------------------------------------
@@ -284,18 +290,23 @@ def sagemaker_policy(access: PipelineAccess) -> Policy:
         ),
         _allow_any_resource("LogInToRegistry", ["ecr:GetAuthorizationToken"]),
         _allow(
-            "WriteJobAndEndpointLogs",
+            "CreateJobAndEndpointLogGroups",
+            ["logs:CreateLogGroup", "logs:DescribeLogStreams"],
             [
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:PutLogEvents",
-                "logs:DescribeLogStreams",
-            ],
-            [
-                # CreateLogGroup is authorized on the group, the others on its streams.
+                # Group-level actions, authorized on `log-group:<name>` or `<name>:*`.
                 arns.log_group(training_logs),
                 arns.log_group_streams(training_logs),
                 arns.log_group(endpoint_logs),
+                arns.log_group_streams(endpoint_logs),
+            ],
+        ),
+        _allow(
+            "WriteJobAndEndpointLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [
+                # Every training job of the account logs into one group, in streams named
+                # `<job>/algo-<n>-<time>`: only this model's jobs' streams, no other stack's.
+                arns.log_streams(training_logs, names.run_resource_prefix),
                 arns.log_group_streams(endpoint_logs),
             ],
         ),

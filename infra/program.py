@@ -25,7 +25,7 @@ from infra.arns import parse_ecr_image
 from infra.config import ModelSettings, load_settings
 from infra.context import DeployContext, resolve_context
 from infra.lambda_function import ARCHITECTURE, RUNTIME, FunctionDeployment
-from infra.model_pipeline import AlgorithmImage, ModelPipeline, SharedResources
+from infra.model_pipeline import AlgorithmImage, ModelPipeline, ModelPipelineArgs, SharedResources
 from infra.slack import SlackTokenSecret
 from infra.storage import DataBucket
 
@@ -53,6 +53,7 @@ def define_stack() -> None:
             log_level=settings.log_level,
             log_retention_days=settings.log_retention_days,
             tracing=settings.tracing_enabled,
+            arns=context.arns,
         ),
         slack_layer_arn=layer.arn,
         slack_secret_arn=secret.arn if secret is not None else None,
@@ -60,7 +61,9 @@ def define_stack() -> None:
     )
     images = _AlgorithmImages(context)
     pipelines = {
-        model.name: ModelPipeline(context, model, shared, images.for_model(model))
+        model.name: ModelPipeline(
+            model.name, ModelPipelineArgs(context, model, shared, images.for_model(model))
+        )
         for model in settings.models
     }
     pulumi.export(out.REGION, context.arns.region)

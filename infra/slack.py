@@ -20,8 +20,13 @@ from infra.context import DeployContext
 class SlackTokenSecret(pulumi.ComponentResource):
     arn: pulumi.Output[str]
 
-    def __init__(self, logical_name: str, context: DeployContext) -> None:
-        super().__init__("retraining:notifications:SlackTokenSecret", logical_name)
+    def __init__(
+        self,
+        logical_name: str,
+        context: DeployContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("retraining:notifications:SlackTokenSecret", logical_name, None, opts)
         settings = context.settings
         if settings.slack_token_secret_arn is not None:
             self.arn = pulumi.Output.from_input(settings.slack_token_secret_arn)

@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from infra.config import ConfigError
 from infra.context import DeployContext
+from infra.naming import ModelNames
 from infra.policies import tls_only_bucket_policy
 from infra.roles import policy_json
 
@@ -28,9 +29,14 @@ class DataBucket(pulumi.ComponentResource):
     bucket_output: pulumi.Output[str]  # the same name, carrying the dependency on the bucket
 
     def __init__(
-        self, logical_name: str, context: DeployContext, *, eventbridge_notifications: bool
+        self,
+        logical_name: str,
+        context: DeployContext,
+        *,
+        eventbridge_notifications: bool,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("retraining:storage:DataBucket", logical_name)
+        super().__init__("retraining:storage:DataBucket", logical_name, None, opts)
         settings = context.settings
         if settings.bucket_name is not None:
             self.name = settings.bucket_name
@@ -72,7 +78,8 @@ class DataBucket(pulumi.ComponentResource):
         bucket = aws.s3.Bucket(
             logical_name,
             bucket=self.name,
-            force_destroy=False,
+            # dev: `pulumi destroy` empties the bucket; protected data never is.
+            force_destroy=context.settings.bucket_force_destroy and not protect,
             tags=context.tags(),
             opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
         )
@@ -117,6 +124,7 @@ class DataBucket(pulumi.ComponentResource):
             logical_name,
             bucket=bucket.id,
             rules=[
+                *self._run_record_rules(context),
                 aws.s3.BucketLifecycleConfigurationRuleArgs(
                     id="expire-noncurrent-versions",
                     status="Enabled",
@@ -127,7 +135,7 @@ class DataBucket(pulumi.ComponentResource):
                     abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=ABORT_INCOMPLETE_UPLOADS_DAYS
                     ),
-                )
+                ),
             ],
             opts=pulumi.ResourceOptions.merge(
                 child, pulumi.ResourceOptions(depends_on=[versioning])
@@ -145,3 +153,29 @@ class DataBucket(pulumi.ComponentResource):
         if eventbridge_notifications:
             aws.s3.BucketNotification(logical_name, bucket=bucket.id, eventbridge=True, opts=child)
         return bucket
+
+    @staticmethod
+    def _run_record_rules(
+        context: DeployContext,
+    ) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
+        """Each model's manifests and callback tokens expire: they only matter while a run
+        and its successors' look-backs need them, and a token whose event was lost is never
+        deleted by the pipeline. Training data and artefacts are never expired here (the
+        serving model's artefact must stay for SageMaker to replace an instance)."""
+        days = context.settings.run_records_expiration_days
+        rules = []
+        for model in context.settings.models:
+            names = ModelNames(context.stack, model.name)
+            for what, prefix in (
+                ("manifests", names.manifest_prefix),
+                ("callbacks", names.callback_prefix),
+            ):
+                rules.append(
+                    aws.s3.BucketLifecycleConfigurationRuleArgs(
+                        id=f"expire-{model.name}-{what}",
+                        status="Enabled",
+                        filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=prefix),
+                        expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+                    )
+                )
+        return rules

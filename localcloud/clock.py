@@ -313,6 +313,18 @@ class ActorThread(threading.Thread):
             return
         clock.wait_event(self._finished, timeout)
 
+    def is_alive(self) -> bool:
+        """Alive until its target returned, as join() sees it.
+
+        join() returns once `_finished` is set, which happens in run()'s `finally`, while the
+        OS thread is still unwinding; the real is_alive() may then still say True. moto's
+        Program.eval reads `join(timeout); if is_alive(): set_timed_out()`, so under load
+        (50 starts in a row) an execution whose history already ended ExecutionSucceeded
+        was reported TIMED_OUT by DescribeExecution."""
+        if self._actor_clock is None:
+            return super().is_alive()
+        return super().is_alive() and not self._finished.is_set()
+
 
 @contextlib.contextmanager
 def as_actor(clock: Clock) -> Iterator[None]:

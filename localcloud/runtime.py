@@ -38,6 +38,7 @@ from localcloud.sagemaker.service import LocalSageMaker
 from localcloud.slack.api import LocalSlack
 from localcloud.stepfunctions.interpreter import (
     install_generated_execution_names,
+    install_immediate_stop,
     install_interpreter_caches,
     install_lambda_error_names,
     install_virtual_time,
@@ -126,6 +127,7 @@ class LocalCloud:
         stack.callback(install_lambda_error_names())
         stack.callback(install_interpreter_caches())
         stack.callback(install_generated_execution_names())
+        stack.callback(install_immediate_stop())
         stack.callback(install_bucket_policy_conditions())
         self.lambdas.install()
         stack.callback(self.lambdas.close)

@@ -92,6 +92,20 @@ class PipelineOptions:
     def deployment_max_polls(self) -> int:
         return len(self.poll_timeouts(self.deployment_timeout_seconds))
 
+    # The wait loop's last-resort bound, in polls beyond those covering a stage's deadline.
+    # The deadline is time (GetStatus says when it passed); a wake that spends none (an
+    # event for a status that is not final yet) would never reach it, so polls are capped
+    # too, a few past the deadline's own so that such wakes never end a wait early.
+    SPARE_POLLS = 10
+
+    @property
+    def training_poll_cap(self) -> int:
+        return self.training_max_polls + self.SPARE_POLLS
+
+    @property
+    def deployment_poll_cap(self) -> int:
+        return self.deployment_max_polls + self.SPARE_POLLS
+
     @property
     def state_machine_timeout_seconds(self) -> int:
         """Above every bounded wait, so the execution's own timeout is a last resort."""

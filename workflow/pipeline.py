@@ -34,11 +34,13 @@ from workflow.asl import (
 from workflow.options import PipelineOptions
 
 # --- state names (the one home; tests, bench and docs import them) --------------------------
+WRAP_INPUT = "WrapInput"
 CHECK_DATA = "CheckData"
 CHECK_DATA_BRANCH = "CheckDataBranch"
 NO_NEW_DATA = "NoNewData"
 NOTIFY_IGNORED_FILES = "NotifyIgnoredFiles"
 ANOTHER_RUN_IN_PROGRESS = "AnotherRunInProgress"
+NOTIFY_RUN_IN_PROGRESS = "NotifyRunInProgress"
 START_TRAINING_JOB = "StartTrainingJob"
 NOTIFY_SLACK = "NotifySlack"
 NOTIFY_SLACK_BRANCH = "NotifySlackBranch"
@@ -50,14 +52,26 @@ JOB_COMPLETED = "JobCompleted"
 DEPLOY_MODEL = "DeployModel"
 DEPLOYMENT_COMPLETED = "DeploymentCompleted"
 UPDATE_PARAMETERS = "UpdateParameters"
+RELEASE_RUN_LOCK = "ReleaseRunLock"
+RUN_LOCK_NOT_RELEASED = "RunLockNotReleased"
 JOB_FAILED = "JobFailed"
 DEPLOYMENT_FAILED = "DeploymentFailed"
 STATUS_CHECK_TIMED_OUT = "StatusCheckTimedOut"
 STATUS_UNREADABLE = "StatusUnreadable"
+STOP_TRAINING_BRANCH = "StopTrainingBranch"
+STOP_TRAINING_JOB = "StopTrainingJob"
 NOTIFY_FAILURE = "NotifyFailure"
+RELEASE_RUN_LOCK_AFTER_FAILURE = "ReleaseRunLockAfterFailure"
 FAILURE_BRANCH = "FailureBranch"
+MARKER_NOT_ADVANCED = "MarkerNotAdvanced"
 
-CHOICE_STATES = (CHECK_DATA_BRANCH, NOTIFY_SLACK_BRANCH, CHECK_STATUS_BRANCH, FAILURE_BRANCH)
+CHOICE_STATES = (
+    CHECK_DATA_BRANCH,
+    NOTIFY_SLACK_BRANCH,
+    CHECK_STATUS_BRANCH,
+    STOP_TRAINING_BRANCH,
+    FAILURE_BRANCH,
+)
 
 LAMBDA_CALLBACK_RESOURCE = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 # Transient Lambda service errors (AWS's "Handle Lambda service exceptions" best practice).
@@ -73,9 +87,13 @@ TRANSIENT_LAMBDA_ERRORS = (
 DATA_PATH = f"$.{document.KEY_DATA}"
 STATUS_PATH = f"$.{document.KEY_STATUS}"
 TRAINING_PATH = f"$.{document.KEY_TRAINING}"
+DEPLOYMENT_PATH = f"$.{document.KEY_DEPLOYMENT}"
 NOTIFICATION_PATH = f"$.{document.KEY_NOTIFICATION}"
 WAKE_PATH = f"$.{document.KEY_WAKE}"
 ERROR_PATH = f"$.{document.KEY_ERROR}"
+LOCK_PATH = f"$.{document.KEY_LOCK}"
+INPUT_PATH = f"$.{document.KEY_INPUT}"
+STOP_PATH = f"$.{document.KEY_STOP}"
 
 # JSONPaths into the state document.
 DECISION = f"$.{document.KEY_DATA}.{document.DATA_DECISION}"
@@ -86,6 +104,11 @@ NAME = f"$.{document.KEY_STATUS}.{document.STATUS_NAME}"
 SERVING = f"$.{document.KEY_STATUS}.{document.STATUS_SERVING}"
 POLL_COUNT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_COUNT}"
 POLL_TIMEOUT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_TIMEOUT_SECONDS}"
+DEADLINE_PASSED = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_DEADLINE_PASSED}"
+ERROR_CAUSE = f"$.{document.KEY_ERROR}.Cause"
+# The state's entry time on the execution's clock: GetStatus and the tasks that start a
+# stage measure the stage's deadline with it (the Lambdas' own clocks play no part).
+STATE_ENTERED_TIME = "$$.State.EnteredTime"
 
 EXECUTION_NAME = {"name.$": "$$.Execution.Name"}
 EXECUTION = {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id"}
@@ -106,6 +129,18 @@ SLACK_FAILURE_PAYLOAD = {
 def function_timeout_seconds(function: lambdas.LambdaSpec) -> int:
     """A task gives up a little after its function's own timeout."""
     return function.timeout_seconds + 30
+
+
+def marker_write_retry(options: PipelineOptions) -> Retrier:
+    """SSM refusing the marker (MarkerWriteError) is transient until proven otherwise."""
+    return Retrier(
+        (errors.ERROR_MARKER_WRITE,),
+        interval_seconds=options.lambda_retry_interval_seconds,
+        max_attempts=options.lambda_retry_attempts,
+        backoff_rate=options.lambda_retry_backoff_rate,
+        max_delay_seconds=options.lambda_retry_max_delay_seconds,
+        jitter_strategy=JitterType.FULL,
+    )
 
 
 def transient_lambda_retry(options: PipelineOptions) -> Retrier:
@@ -130,7 +165,7 @@ def build_pipeline(options: PipelineOptions | None = None) -> StateMachine:
     _wire_wait_loop(loop, main, failure, options)
     _wire_failure_path(failure, main, loop)
     return StateMachine(
-        main.check_data,
+        main.wrap_input,
         comment=f"Retraining pipeline for model {options.model_name}",
         timeout_seconds=options.state_machine_timeout_seconds,
     )
@@ -143,11 +178,18 @@ class _LambdaTasks:
 
     def __init__(self, options: PipelineOptions) -> None:
         self.retry = transient_lambda_retry(options)
-        # CheckStatusWait's safety timeout: the first value, doubled per poll up to the max.
+        self.options = options
+        # CheckStatusWait's safety timeout: the first value, doubled per poll up to the max
+        # and never past the stage's deadline.
         self.polling = {
             document.POLLING_INITIAL_SECONDS: options.poll_initial_seconds,
             document.POLLING_MAX_SECONDS: options.poll_max_seconds,
+            f"{document.POLLING_NOW}.$": STATE_ENTERED_TIME,
         }
+
+    def stage_polling(self, deadline_seconds: int) -> dict[str, Any]:
+        """What the task that starts a stage sends: the polling, plus the stage's deadline."""
+        return {**self.polling, document.POLLING_DEADLINE_SECONDS: deadline_seconds}
 
     def invoke(
         self,
@@ -181,15 +223,30 @@ class _MainPath:
             "startTime.$": "$$.Execution.StartTime",
             "stateMachineArn.$": "$$.StateMachine.Id",
         }
+        # StartExecution accepts any JSON ([], "x", 42, null). A Catch's ResultPath on a
+        # non-object fails the run with States.Runtime before anyone hears why, so the raw
+        # input is first wrapped into an object: every later state sees `{input: ...}` and
+        # CheckData's InputValidationError reaches $.error and Slack like any other error.
+        self.wrap_input = Pass(
+            WRAP_INPUT,
+            parameters={"input.$": "$"},
+            comment="Wraps the execution input as $.input, whatever JSON it is",
+        )
         self.check_data = tasks.invoke(
-            CHECK_DATA, lambdas.CHECK_DATA, {"input.$": "$", "execution": run_context}, DATA_PATH
+            CHECK_DATA,
+            lambdas.CHECK_DATA,
+            {"input.$": INPUT_PATH, "execution": run_context},
+            DATA_PATH,
         )
         self.check_data_branch = Choice(
             CHECK_DATA_BRANCH, comment="Train only when there is data newer than the marker"
         )
+        # Another run holds the model's run lock: Slack hears who, and whether that run
+        # starts a follow-up for this one's new data ($.data.message says both).
+        self.notify_run_in_progress = tasks.status_message(NOTIFY_RUN_IN_PROGRESS)
         self.another_run = Succeed(
             ANOTHER_RUN_IN_PROGRESS,
-            comment="An earlier execution is still running; it owns this data",
+            comment="Another execution holds the model's run lock and trains",
         )
         # Nothing to train, but objects were ignored (a bad name, a future date): someone must
         # hear which, or a misnamed upload would wait silently forever.
@@ -200,7 +257,11 @@ class _MainPath:
         self.start_training_job = tasks.invoke(
             START_TRAINING_JOB,
             lambdas.START_TRAINING_JOB,
-            {"data.$": DATA_PATH, "execution": EXECUTION_NAME, "polling": tasks.polling},
+            {
+                "data.$": DATA_PATH,
+                "execution": EXECUTION_NAME,
+                "polling": tasks.stage_polling(tasks.options.training_deadline_seconds),
+            },
             STATUS_PATH,
         )
         # Every status change (training started, finished, deployment finished) passes here.
@@ -221,7 +282,7 @@ class _MainPath:
                 "training.$": TRAINING_PATH,
                 "data.$": DATA_PATH,
                 "execution": EXECUTION_NAME,
-                "polling": tasks.polling,
+                "polling": tasks.stage_polling(tasks.options.deployment_timeout_seconds),
             },
             STATUS_PATH,
         )
@@ -233,18 +294,33 @@ class _MainPath:
         self.deployment_completed = Pass(
             DEPLOYMENT_COMPLETED,
             input_path=STATUS_PATH,
-            result_path=f"$.{document.KEY_DEPLOYMENT}",
+            result_path=DEPLOYMENT_PATH,
             comment="The endpoint serves this run's model",
         )
         # The only writer of the marker: the data counts as used once the new model serves.
+        # SSM refusing the write (throttled, a 500) is retried like a Lambda service error;
+        # when it lasts, the run ends in MarkerNotAdvanced, which says the new model serves.
         self.update_parameters = tasks.invoke(
             UPDATE_PARAMETERS,
             lambdas.UPDATE_PARAMETERS,
             {
                 f"{document.DATA_NEWEST_DATE}.$": f"{DATA_PATH}.{document.DATA_NEWEST_DATE}",
                 "execution": EXECUTION_NAME,
+                # What serves: a lasting SSM failure names it (MarkerNotAdvanced).
+                "deployment.$": DEPLOYMENT_PATH,
             },
             f"$.{document.KEY_MARKER}",
+        ).retry(marker_write_retry(tasks.options))
+        # The run lock CheckData took is given back; the follow-up run starts from here.
+        self.release_run_lock = tasks.invoke(
+            RELEASE_RUN_LOCK, lambdas.RELEASE_RUN_LOCK, {"execution": EXECUTION}, LOCK_PATH
+        )
+        # The model serves and the marker advanced; only the release (or the follow-up it
+        # starts) failed: the run fails with its RunLockError as the cause, so the alarm fires.
+        self.run_lock_not_released = Fail(
+            RUN_LOCK_NOT_RELEASED,
+            error=errors.ERROR_RUN_LOCK_NOT_RELEASED,
+            cause_path=f"{LOCK_PATH}.Cause",
         )
 
 
@@ -285,14 +361,26 @@ class _FailurePath:
     that went wrong."""
 
     def __init__(self, tasks: _LambdaTasks) -> None:
+        # A run that fails while its training job may still run stops it first: a job left
+        # InProgress is billed until MaxRuntime.
+        self.stop_training_branch = Choice(
+            STOP_TRAINING_BRANCH, comment="A training job this run started may still be running"
+        )
+        self.stop_training_job = tasks.invoke(
+            STOP_TRAINING_JOB,
+            lambdas.STOP_TRAINING_JOB,
+            {"status.$": STATUS_PATH},
+            STOP_PATH,
+            comment="Stops the run's training job; its own failure never hides the original one",
+        )
         # The wait loop's own verdicts, in the shape of a caught error so NotifyFailure and
         # Slack treat them like any other.
         self.status_check_timed_out = Pass(
             STATUS_CHECK_TIMED_OUT,
             parameters={
                 "Error": errors.ERROR_STATUS_CHECK_TIMED_OUT,
-                "Cause": "SageMaker did not reach a final status within the deadline derived "
-                "from the stack's MaxRuntime / deployment timeout",
+                "Cause": "SageMaker did not reach a final status within the stage's deadline "
+                "(training: MaxRuntime or MaxWait plus the overhead; deployment: its timeout)",
             },
             result_path=ERROR_PATH,
         )
@@ -311,35 +399,55 @@ class _FailurePath:
             NOTIFICATION_PATH,
             comment="Tells Slack what failed; its own failure never hides the original one",
         )
+        # Every failed run gives the run lock back (if it took it) before it ends; an aborted
+        # or timed-out run never gets here, and the next run reclaims its lock instead.
+        self.release_run_lock = tasks.invoke(
+            RELEASE_RUN_LOCK_AFTER_FAILURE,
+            lambdas.RELEASE_RUN_LOCK,
+            {"execution": EXECUTION},
+            LOCK_PATH,
+            comment="Releases the run lock; its own failure never hides the original error",
+        )
         self.failure_branch = Choice(
-            FAILURE_BRANCH, comment="Which stage failed decides the Fail state"
+            FAILURE_BRANCH, comment="What the run reached decides the Fail state"
         )
         self.job_failed = Fail(
             JOB_FAILED,
             error=errors.ERROR_TRAINING_FAILED,
-            cause="The data check or the training failed; the marker is untouched so the data "
-            "is retried next run. Slack and the execution history have the details.",
+            cause="The data check or the training failed (a training job of this run still "
+            "running was stopped); the endpoint keeps serving the previous model and the marker is "
+            "untouched, so the data is retried next run. Slack and the execution history "
+            "have the details.",
         )
         self.deployment_failed = Fail(
             DEPLOYMENT_FAILED,
             error=errors.ERROR_DEPLOYMENT_FAILED,
-            cause="The new model was not deployed (the endpoint keeps serving the previous "
-            "one, or needs attention); the marker is untouched. Slack has the details.",
+            cause="Training completed but the new model is not serving: the endpoint keeps "
+            "serving the previous model (or, when it is not InService, needs attention); the "
+            "marker is untouched so the data is retried next run. Slack has the details.",
+        )
+        # Reached only after DeploymentCompleted. The cause is UpdateParameters' error: for
+        # SSM's lasting refusal (MarkerWriteError) which model serves, the date the marker
+        # should hold, and the command that sets it.
+        self.marker_not_advanced = Fail(
+            MARKER_NOT_ADVANCED, error=errors.ERROR_MARKER_NOT_ADVANCED, cause_path=ERROR_CAUSE
         )
 
 
 # --- the wiring, in the order a run meets it -------------------------------------------------
 def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> None:
+    main.wrap_input.next(main.check_data)
     main.check_data.next(main.check_data_branch)
     (
         main.check_data_branch.when(
             _string_is(DECISION, document.DECISION_TRAIN), main.start_training_job
         )
-        .when(_string_is(DECISION, document.DECISION_RUN_IN_PROGRESS), main.another_run)
+        .when(_string_is(DECISION, document.DECISION_RUN_IN_PROGRESS), main.notify_run_in_progress)
         .when(_files_ignored(), main.notify_ignored)
         .otherwise(main.no_new_data)
     )
     _carry_on(main.notify_ignored, main.no_new_data)
+    _carry_on(main.notify_run_in_progress, main.another_run)
 
     main.start_training_job.next(main.notify_slack)
     _carry_on(main.notify_slack, main.notify_slack_branch)
@@ -347,7 +455,9 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
         main.notify_slack_branch.when(
             _status_in(status.STAGE_TRAINING, status.TRAINING_SUCCEEDED), main.job_completed
         )
-        .when(_status_in(status.STAGE_TRAINING, status.TRAINING_FAILED), failure.job_failed)
+        # The final failures go through the run lock's release to FailureBranch, which picks
+        # the same Fail state by what the run reached (no $.training: JobFailed).
+        .when(_status_in(status.STAGE_TRAINING, status.TRAINING_FAILED), failure.release_run_lock)
         .when(
             Condition.and_(
                 _status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_SUCCEEDED), _serving()
@@ -357,11 +467,9 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
         # InService without our config: the update was rolled back; the old model serves.
         .when(
             _status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_SUCCEEDED),
-            failure.deployment_failed,
+            failure.release_run_lock,
         )
-        .when(
-            _status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_FAILED), failure.deployment_failed
-        )
+        .when(_status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_FAILED), failure.release_run_lock)
         .when(Condition.not_(_readable_status()), failure.status_unreadable)
         # Not final: the training just started, or a status this code does not know yet.
         .otherwise(loop.check_status_wait)
@@ -370,7 +478,9 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
     main.job_completed.next(main.deploy_model).next(main.notify_deployment_started)
     _carry_on(main.notify_deployment_started, loop.check_status_wait)
 
-    main.deployment_completed.next(main.update_parameters)  # UpdateParameters ends the run
+    # ReleaseRunLock ends the run (a failure to release fails it: the next run reclaims).
+    main.deployment_completed.next(main.update_parameters).next(main.release_run_lock)
+    main.release_run_lock.catch([Errors.ALL], main.run_lock_not_released, result_path=LOCK_PATH)
 
 
 def _wire_wait_loop(
@@ -387,12 +497,13 @@ def _wire_wait_loop(
     (
         loop.check_status_branch.when(Condition.not_(_readable_status()), failure.status_unreadable)
         .when(terminal, main.notify_slack)
+        .when(_deadline_passed(), failure.status_check_timed_out)
         .when(
-            _polls_used_up(status.STAGE_TRAINING, options.training_max_polls),
+            _polls_used_up(status.STAGE_TRAINING, options.training_poll_cap),
             failure.status_check_timed_out,
         )
         .when(
-            _polls_used_up(status.STAGE_DEPLOYMENT, options.deployment_max_polls),
+            _polls_used_up(status.STAGE_DEPLOYMENT, options.deployment_poll_cap),
             failure.status_check_timed_out,
         )
         .otherwise(loop.check_status_wait)
@@ -400,22 +511,40 @@ def _wire_wait_loop(
 
 
 def _wire_failure_path(failure: _FailurePath, main: _MainPath, loop: _WaitLoop) -> None:
-    # Every task that does the work hands an error its retries did not cure to NotifyFailure.
-    for task in (
-        main.check_data,
-        main.start_training_job,
-        main.deploy_model,
-        main.update_parameters,
-        loop.check_status_wait,
-        loop.get_status,
-    ):
+    # Every task that does the work hands an error its retries did not cure to NotifyFailure;
+    # those that can fail while the run's training job runs stop it first.
+    for task in (main.check_data, main.deploy_model, main.update_parameters):
         task.catch([Errors.ALL], failure.notify_failure, result_path=ERROR_PATH)
-    failure.status_check_timed_out.next(failure.notify_failure)
-    failure.status_unreadable.next(failure.notify_failure)
-    _carry_on(failure.notify_failure, failure.failure_branch)
-    failure.failure_branch.when(
-        _string_is(STAGE, status.STAGE_DEPLOYMENT), failure.deployment_failed
-    ).otherwise(failure.job_failed)
+    for task in (main.start_training_job, loop.check_status_wait, loop.get_status):
+        task.catch([Errors.ALL], failure.stop_training_branch, result_path=ERROR_PATH)
+    failure.status_check_timed_out.next(failure.stop_training_branch)
+    failure.status_unreadable.next(failure.stop_training_branch)
+    failure.stop_training_branch.when(
+        Condition.and_(
+            _string_is(STAGE, status.STAGE_TRAINING),
+            Condition.is_present(NAME),
+            Condition.is_string(NAME),
+        ),
+        failure.stop_training_job,
+    ).otherwise(failure.notify_failure)
+    # Stopped or not, the run goes on to tell the original error ($.error is untouched).
+    failure.stop_training_job.catch(
+        [Errors.ALL], failure.notify_failure, result_path=STOP_PATH
+    ).next(failure.notify_failure)
+    _carry_on(failure.notify_failure, failure.release_run_lock)
+    failure.release_run_lock.catch(
+        [Errors.ALL], failure.failure_branch, result_path=LOCK_PATH
+    ).next(failure.failure_branch)
+    # By what the run reached, not by the stage it watched last: once the new model serves
+    # ($.deployment) only the marker can have failed; after training completed
+    # ($.training) a failure is a deployment failure, whatever task raised it.
+    (
+        failure.failure_branch.when(
+            Condition.is_present(DEPLOYMENT_PATH), failure.marker_not_advanced
+        )
+        .when(Condition.is_present(TRAINING_PATH), failure.deployment_failed)
+        .otherwise(failure.job_failed)
+    )
 
 
 def _carry_on(notification: Task, then: State) -> None:
@@ -442,7 +571,8 @@ def _status_in(stage: str, statuses: Sequence[str]) -> Condition:
 
 
 def _readable_status() -> Condition:
-    """What CheckStatusWait and GetStatus need from $.status; anything else cannot be polled."""
+    """What CheckStatusWait, GetStatus and CheckStatusBranch need from $.status; anything
+    else cannot be polled."""
     return Condition.and_(
         Condition.is_present(STAGE),
         Condition.is_string(STAGE),
@@ -453,6 +583,8 @@ def _readable_status() -> Condition:
         Condition.is_numeric(POLL_COUNT),
         Condition.is_present(POLL_TIMEOUT),
         Condition.is_numeric(POLL_TIMEOUT),
+        Condition.is_present(DEADLINE_PASSED),
+        Condition.is_boolean(DEADLINE_PASSED),
     )
 
 
@@ -473,8 +605,13 @@ def _files_ignored() -> Condition:
     )
 
 
-def _polls_used_up(stage: str, max_polls: int) -> Condition:
-    """The polls covering this stage's deadline are done: stop waiting for SageMaker."""
+def _polls_used_up(stage: str, cap: int) -> Condition:
+    """The last resort: this stage polled `cap` times without reaching its deadline."""
     return Condition.and_(
-        _string_is(STAGE, stage), Condition.numeric_greater_than_equals(POLL_COUNT, max_polls)
+        _string_is(STAGE, stage), Condition.numeric_greater_than_equals(POLL_COUNT, cap)
     )
+
+
+def _deadline_passed() -> Condition:
+    """GetStatus found the stage's deadline passed: stop waiting for SageMaker."""
+    return Condition.boolean_equals(DEADLINE_PASSED, True)

@@ -20,7 +20,12 @@ UNKNOWN_STATUS = "SomeStatusAWSAddsLater"
 
 
 def status_document(
-    stage: str, status: Any, *, serving: bool = True, poll_count: int = 1
+    stage: str,
+    status: Any,
+    *,
+    serving: bool = True,
+    poll_count: int = 1,
+    deadline_passed: bool = False,
 ) -> dict[str, Any]:
     """A state document as it stands after GetStatus (or StartTrainingJob/DeployModel)."""
     return {
@@ -37,6 +42,7 @@ def status_document(
             document.STATUS_POLL: {
                 document.POLL_COUNT: poll_count,
                 document.POLL_TIMEOUT_SECONDS: 600,
+                document.POLL_DEADLINE_PASSED: deadline_passed,
             },
         },
     }

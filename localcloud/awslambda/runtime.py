@@ -8,6 +8,10 @@ for it, and calls the handler. A function's first invocation is its cold start: 
 imported then, with its own environment, into a namespace of its own ("container"), so two
 functions built from the same package never share module-level settings.
 
+What reaches the function's log group is what Lambda's log-level filter lets through under
+the function's deployed logging config (`localcloud.awslambda.log_filter`); the invocation
+record keeps both.
+
 Invocations are serialized (one process environment), recorded, and can be failed on purpose
 (throttling) or replaced by a stub (routing property tests).
 """
@@ -31,12 +35,14 @@ import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import functions
 from contract import lambdas
+from localcloud.awslambda.log_filter import filtered
 from localcloud.internals.moto_private import JsonRESTError, LambdaFunction
 
 LOG = logging.getLogger(__name__)
@@ -68,7 +74,8 @@ class Invocation:
     error_message: str | None = None
     cold_start: bool = False
     wall_seconds: float = 0.0
-    logs: str = ""
+    output: str = ""  # everything the function wrote
+    logs: str = ""  # what Lambda's log-level filter kept of it: the log stream
 
 
 @dataclass
@@ -197,8 +204,9 @@ class LambdaRuntime:
                 except Exception as error:  # a handler's failure is the function's error
                     record.error_type = type(error).__name__
                     record.error_message = str(error)
-                    traceback.print_exc(file=sys.stdout)
-            record.logs = output.getvalue()
+                    _report_uncaught(fn, error)
+            record.output = output.getvalue()
+            record.logs = filtered(record.output, getattr(fn, "logging_config", None))
             record.wall_seconds = time.perf_counter() - started
         # Lambda creates its log group on first write when nobody declared one.
         fn.logs_backend.ensure_log_group(fn.logs_group_name)
@@ -310,6 +318,26 @@ def _imported_function_modules(source: str) -> set[str]:
                 f"{node.module}.{a.name}" for a in node.names if node.module in _PACKAGED_ROOMS
             )
     return names
+
+
+def _report_uncaught(fn: Any, error: Exception) -> None:
+    """The runtime's report of an error escaping the handler: with JSON logs, Lambda's Python
+    runtime writes it as one ERROR line (so it survives any ApplicationLogLevel but FATAL);
+    with plain-text logs, as the traceback."""
+    config = getattr(fn, "logging_config", None) or {}
+    if config.get("LogFormat") != "JSON":
+        traceback.print_exc(file=sys.stdout)
+        return
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    report = {
+        "timestamp": now,
+        "level": "ERROR",
+        "message": str(error),
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": traceback.format_exception(error),
+    }
+    sys.stdout.write(json.dumps(report, default=str) + "\n")
 
 
 @contextlib.contextmanager

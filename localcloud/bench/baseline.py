@@ -18,10 +18,13 @@ from contract.document import (
     KEY_NOTIFICATION,
     KEY_STATUS,
     KEY_TRAINING,
+    POLLING_DEADLINE_SECONDS,
     POLLING_INITIAL_SECONDS,
     POLLING_MAX_SECONDS,
+    POLLING_NOW,
 )
 from contract.errors import ERROR_DEPLOYMENT_FAILED, ERROR_TRAINING_FAILED
+from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
 from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING
 from workflow import pipeline as p
 from workflow.asl import (
@@ -56,9 +59,13 @@ def _any(pairs: list[tuple[str, str]]) -> Condition:
 
 
 def build_baseline(model_name: str = "linear-learner") -> StateMachine:
+    # Our functions stamp a stage's deadline; the original loop had none and never reads it,
+    # so it is given SageMaker's longest.
     polling = {
         POLLING_INITIAL_SECONDS: ORIGINAL_POLL_SECONDS,
         POLLING_MAX_SECONDS: ORIGINAL_POLL_SECONDS,
+        f"{POLLING_NOW}.$": p.STATE_ENTERED_TIME,
+        POLLING_DEADLINE_SECONDS: SAGEMAKER_MAX_RUNTIME_SECONDS,
     }
 
     def task(name: str, function: lambdas.LambdaSpec, parameters: dict, result_path: str) -> Task:
@@ -69,7 +76,11 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
     update_parameters = task(
         p.UPDATE_PARAMETERS,
         lambdas.UPDATE_PARAMETERS,
-        {"newestDate.$": f"$.{KEY_DATA}.newestDate", "execution": p.EXECUTION_NAME},
+        {
+            "newestDate.$": f"$.{KEY_DATA}.newestDate",
+            "execution": p.EXECUTION_NAME,
+            "deployment.$": f"$.{KEY_DEPLOYMENT}",
+        },
         f"$.{KEY_MARKER}",
     )
     deployment_completed = Pass(

@@ -29,6 +29,7 @@ from contract.document import INPUT_SCHEDULED_TIME, INPUT_TRIGGER, TRIGGER_SCHED
 from infra.naming import ModelNames
 from localcloud.internals.moto_private import DEFAULT_ACCOUNT_ID, s3_backends
 from localcloud.runtime import environment
+from workflow.options import PipelineOptions
 
 REGION: Final = "eu-west-1"
 # Names of its own: the bench may run while another moto session (a LocalCloud) is active.
@@ -159,6 +160,9 @@ def _check_dataenvironment(window_days: int) -> dict[str, str]:
         lambdas.MARKER_PARAMETER.name: MARKER,
         lambdas.TRAINING_WINDOW_DAYS.name: str(window_days),
         lambdas.TIME_ZONE.name: TIME_ZONE,
+        lambdas.CHANGED_HISTORY.name: lambdas.CHANGED_HISTORY_RETRAIN,
+        lambdas.RUN_LOCK_KEY.name: _NAMES.run_lock_key,
+        lambdas.RUN_TIMEOUT_SECONDS.name: str(PipelineOptions().state_machine_timeout_seconds),
     }
 
 

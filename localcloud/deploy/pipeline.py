@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from contract.kinds import LAMBDA_LOG_LEVELS
 from localcloud.deploy.resources import (
     AwsApi,
     Created,
@@ -85,6 +86,11 @@ def _logging_config(r: ResourceRequest, function_name: str) -> dict[str, str]:
                 f"{r.type} {r.name}: loggingConfig.{key} needs logFormat JSON "
                 "(Lambda answers InvalidParameterValueException)"
             )
+        if str(given[key]).upper() not in LAMBDA_LOG_LEVELS:
+            raise UnsupportedInput(
+                f"{r.type} {r.name}: loggingConfig.{key} {given[key]!r} is not one of "
+                f"{', '.join(LAMBDA_LOG_LEVELS)} (Lambda answers ValidationException)"
+            )
         config[key[0].upper() + key[1:]] = given[key]
     return config
 
@@ -93,7 +99,7 @@ def _logging_config(r: ResourceRequest, function_name: str) -> dict[str, str]:
     "aws:lambda/function:Function",
     "name role runtime handler code codeSha256 sourceCodeHash description timeout memorySize"
     " publish layers environment architectures loggingConfig tracingConfig tags skipDestroy"
-    " region",
+    " reservedConcurrentExecutions region",
 )
 def _function(api: AwsApi, r: ResourceRequest) -> Created:
     # codeSha256 / sourceCodeHash only tell the provider when to upload the code again.
@@ -118,6 +124,10 @@ def _function(api: AwsApi, r: ResourceRequest) -> Created:
         ),
         **({"Tags": r.tags()} if r.tags() else {}),
     )
+    if (reserved := r.get("reservedConcurrentExecutions")) is not None and int(reserved) >= 0:
+        api.client("lambda", r.region).put_function_concurrency(
+            FunctionName=name, ReservedConcurrentExecutions=int(reserved)
+        )
     # moto gap: CreateFunction drops LoggingConfig. Keep it on moto's function, and send the
     # function's output (what localcloud.awslambda.runtime writes) to the configured log group.
     function = lambda_backends[api.account][r.region].get_function(name)
@@ -159,6 +169,68 @@ def _permission(api: AwsApi, r: ResourceRequest) -> Created:
         ),
     )
     return Created(statement, {"statementId": statement})
+
+
+@emulates(
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    "functionName qualifier maximumRetryAttempts maximumEventAgeInSeconds destinationConfig region",
+)
+def _event_invoke_config(api: AwsApi, r: ResourceRequest) -> Created:
+    destinations: dict[str, Any] = {}
+    given = r.get("destinationConfig") or {}
+    _known(f"{r.type} {r.name} destinationConfig", given, {"onFailure", "onSuccess"})
+    for key, api_key in (("onFailure", "OnFailure"), ("onSuccess", "OnSuccess")):
+        if key in given:
+            _known(f"{r.type} {r.name} destinationConfig.{key}", given[key], {"destination"})
+            destinations[api_key] = {"Destination": given[key]["destination"]}
+    api.client("lambda", r.region).put_function_event_invoke_config(
+        FunctionName=r["functionName"],
+        **r.params({"qualifier": "Qualifier"}),
+        **r.params(
+            {
+                "maximumRetryAttempts": "MaximumRetryAttempts",
+                "maximumEventAgeInSeconds": "MaximumEventAgeInSeconds",
+            },
+            int,
+        ),
+        **({"DestinationConfig": destinations} if destinations else {}),
+    )
+    qualifier = r.get("qualifier")
+    return Created(r["functionName"] + (f":{qualifier}" if qualifier else ""), {})
+
+
+# --- SQS ----------------------------------------------------------------------------------------
+_QUEUE_ATTRIBUTES = {
+    "messageRetentionSeconds": "MessageRetentionPeriod",
+    "visibilityTimeoutSeconds": "VisibilityTimeout",
+    "sqsManagedSseEnabled": "SqsManagedSseEnabled",
+    "kmsMasterKeyId": "KmsMasterKeyId",
+}
+
+
+@emulates("aws:sqs/queue:Queue", f"name namePrefix tags region {' '.join(_QUEUE_ATTRIBUTES)}")
+def _queue(api: AwsApi, r: ResourceRequest) -> Created:
+    name = r.physical_name()
+    attributes = r.params(
+        _QUEUE_ATTRIBUTES,
+        lambda v: (
+            str(v).lower()
+            if isinstance(v, bool)
+            else str(int(v))
+            if isinstance(v, float)
+            else str(v)
+        ),
+    )
+    sqs = api.client("sqs", r.region)
+    url = sqs.create_queue(
+        QueueName=name,
+        **({"Attributes": attributes} if attributes else {}),
+        **({"tags": r.tags()} if r.tags() else {}),
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return Created(url, tagged(r, {"name": name, "arn": arn, "url": url}), arn)
 
 
 # --- Step Functions -----------------------------------------------------------------------------

@@ -23,9 +23,24 @@ from localcloud.internals.moto_private import (
     events_backends,
     lambda_backends,
     parse_arn,
+    sqs_backends,
 )
 
 LOG = logging.getLogger(__name__)
+
+# Lambda's retries of a failed asynchronous invocation when nothing configures them.
+DEFAULT_ASYNC_RETRY_ATTEMPTS = 2
+
+
+def _event_invoke_config(backend: Any, function_name: str) -> dict[str, Any]:
+    function = backend.get_function(function_name)
+    configs = getattr(function, "event_invoke_config", None) or []
+    return dict(configs[0].response()) if configs else {}
+
+
+def _retry_attempts(backend: Any, function_name: str) -> int:
+    config = _event_invoke_config(backend, function_name)
+    return int(config.get("MaximumRetryAttempts", DEFAULT_ASYNC_RETRY_ATTEMPTS))
 
 
 @dataclass
@@ -124,21 +139,55 @@ class EventRouter:
             payload = json.loads(target["Input"])
         backend = lambda_backends[arn.account][arn.region]
         delivery = Delivery(rule.name, target["Arn"], str(event.get("detail-type")), ok=True)
-        response_headers: dict[str, str] = {}
-        try:
-            result = backend.invoke(
-                arn.resource_id,
-                qualifier=None,
-                body=json.dumps(payload),
-                headers={"x-amz-invocation-type": "RequestResponse"},
-                response_headers=response_headers,
-            )
-            if "x-amz-function-error" in response_headers:
+        attempts = 1 + _retry_attempts(backend, arn.resource_id)
+        for _attempt in range(attempts):  # Lambda retries a failed asynchronous invocation
+            delivery.ok, delivery.error = True, None
+            response_headers: dict[str, str] = {}
+            try:
+                result = backend.invoke(
+                    arn.resource_id,
+                    qualifier=None,
+                    body=json.dumps(payload),
+                    headers={"x-amz-invocation-type": "RequestResponse"},
+                    response_headers=response_headers,
+                )
+                if "x-amz-function-error" in response_headers:
+                    delivery.ok = False
+                    delivery.error = result.decode() if isinstance(result, bytes) else str(result)
+            except Exception as error:  # asynchronous in AWS: the sender never sees it
                 delivery.ok = False
-                delivery.error = result.decode() if isinstance(result, bytes) else str(result)
-        except Exception as error:  # asynchronous in AWS: the sender never sees it
-            delivery.ok = False
-            delivery.error = f"{type(error).__name__}: {error}"
-            LOG.warning("EventBridge delivery to %s failed: %s", target["Arn"], delivery.error)
+                delivery.error = f"{type(error).__name__}: {error}"
+                LOG.warning("EventBridge delivery to %s failed: %s", target["Arn"], delivery.error)
+            if delivery.ok:
+                break
+        if not delivery.ok:
+            self._to_failure_destination(backend, arn, payload, delivery, attempts)
         with self._lock:
             self.deliveries.append(delivery)
+
+    def _to_failure_destination(
+        self, backend: Any, arn: Any, payload: Any, delivery: Delivery, attempts: int
+    ) -> None:
+        """Lambda's on-failure destination: an invocation record, as Lambda sends it."""
+        destination = _event_invoke_config(backend, arn.resource_id).get("DestinationConfig", {})
+        queue_arn = destination.get("OnFailure", {}).get("Destination")
+        if not queue_arn:
+            return
+        queue = parse_arn(queue_arn)
+        if queue.service != "sqs":
+            raise NotImplementedError(f"on-failure destination {queue_arn} is not emulated")
+        record = {
+            "version": "1.0",
+            "timestamp": self._iso_now(),
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"{delivery.function_arn}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": payload,
+            "responseContext": {"statusCode": 200, "functionError": "Unhandled"},
+            "responsePayload": delivery.error,
+        }
+        sqs = sqs_backends[queue.account][queue.region]
+        sqs.send_message(queue.resource_id, json.dumps(record, default=str))

@@ -11,7 +11,9 @@ moto is checked in one place. Who uses what (and which private members it relies
   `StateTaskServiceLambda._error_cause_from_client_error` (Lambda error names);
   `json_path.parse`, `result_path.parse`, `lambda_eval_utils.boto_client_for`,
   `ExecutionWorker._get_evaluation_entrypoint` and `worker._evaluation_details` (caches);
-  `StepFunctionsParserBackend.start_execution` (generated execution names).
+  `StepFunctionsParserBackend.start_execution` (generated execution names);
+  `parser_execution.Execution.stop` and its `exec_status`, `stop_date`,
+  `BaseExecutionWorkerCommunication._reflect_execution_status` (StopExecution).
 - `localcloud.sagemaker.*`: `sagemaker_models.utcnow`; `SageMakerResponse` (its
   `sagemaker_backend`, `params`, `_get_param`) and `SageMakerRuntimeResponse.invoke_endpoint`;
   `SageMakerModelBackend`'s training-job and endpoint methods (replaced) and its stores;
@@ -67,6 +69,7 @@ from moto.sagemaker.models import (
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from moto.scheduler.models import EventBridgeSchedulerBackend, scheduler_backends
+from moto.sqs.models import sqs_backends  # a failed async invocation's destination
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
     lambda_eval_utils,
@@ -76,6 +79,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
     state_task_service_lambda,
 )
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend import execution as parser_execution
 from moto.stepfunctions.parser.backend import execution_worker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.utilities.arns import parse_arn
@@ -120,11 +124,13 @@ __all__ = [
     "lambda_backends",
     "lambda_eval_utils",
     "parse_arn",
+    "parser_execution",
     "patched",
     "result_path",
     "s3_backends",
     "sagemaker_models",
     "scheduler_backends",
+    "sqs_backends",
     "state_task_lambda",
     "state_task_service_lambda",
     "stepfunctions_models",
@@ -193,6 +199,8 @@ def patched() -> list[tuple[object, str]]:
         (lambda_eval_utils, "boto_client_for"),
         (execution_worker.ExecutionWorker, "_get_evaluation_entrypoint"),
         (StepFunctionsParserBackend, "start_execution"),
+        (parser_execution.Execution, "stop"),
+        (parser_execution.BaseExecutionWorkerCommunication, "_reflect_execution_status"),
         (sagemaker_models, "utcnow"),
         (SageMakerResponse, "create_training_job"),
         (SageMakerModelBackend, "describe_training_job"),

@@ -33,6 +33,7 @@ from localcloud.internals.moto_private import (
     interpreter_module,
     json_path,
     lambda_eval_utils,
+    parser_execution,
     result_path,
     state_task_lambda,
     state_task_service_lambda,
@@ -174,6 +175,42 @@ def install_generated_execution_names() -> Callable[[], None]:
 
     def uninstall() -> None:
         setattr(StepFunctionsParserBackend, "start_execution", original)
+
+    return uninstall
+
+
+def install_immediate_stop() -> Callable[[], None]:
+    """StopExecution: AWS reports the execution ABORTED (with its stop date) as soon as the
+    call returns. moto's interpreter only asks the program to stop; its status stays RUNNING
+    until the thread notices, which a task waiting for a token (CheckStatusWait) does only
+    when its wait ends, minutes of virtual time later. A caller that describes the execution
+    right after stopping it (a run reclaiming an aborted run's lock) must see ABORTED."""
+    execution_class = parser_execution.Execution
+    communication_class = parser_execution.BaseExecutionWorkerCommunication
+    original_stop = execution_class.stop
+    original_reflect = communication_class._reflect_execution_status
+    aborted = parser_execution.ExecutionStatus.ABORTED
+    stopped: dict[int, Any] = {}  # id(execution) -> its stop date
+
+    def stop(execution: Any, stop_date: Any, error: Any, cause: Any) -> None:
+        original_stop(execution, stop_date, error, cause)
+        if execution.exec_status == parser_execution.ExecutionStatus.RUNNING:
+            execution.exec_status, execution.stop_date = aborted, stop_date
+            stopped[id(execution)] = stop_date
+
+    def reflect(communication: Any) -> None:
+        # The interrupted program may end in an error (its wait was cut short): it was aborted.
+        original_reflect(communication)
+        execution = communication.execution
+        if id(execution) in stopped:
+            execution.exec_status, execution.stop_date = aborted, stopped.pop(id(execution))
+
+    setattr(execution_class, "stop", stop)
+    setattr(communication_class, "_reflect_execution_status", reflect)
+
+    def uninstall() -> None:
+        setattr(execution_class, "stop", original_stop)
+        setattr(communication_class, "_reflect_execution_status", original_reflect)
 
     return uninstall
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from contract import lambdas
+from contract import lambdas, names
 from localcloud import data
 from localcloud.runtime import LocalCloud, ModelStack, Run
 from tests.e2e.runs import Finished, finished, wait
@@ -158,11 +158,12 @@ class Lab:
     # --- SageMaker -----------------------------------------------------------------------------
     def training_jobs(self) -> list[str]:
         sagemaker = self.cloud.client("sagemaker", self.model.region)
-        jobs = sagemaker.list_training_jobs(NameContains=self.model.model, MaxResults=100)
+        prefix = names.run_resource_prefix(self.model.stack, self.model.model)
+        jobs = sagemaker.list_training_jobs(NameContains=prefix, MaxResults=100)
         return sorted(
             j["TrainingJobName"]
             for j in jobs["TrainingJobSummaries"]
-            if j["TrainingJobName"].startswith(f"{self.model.model}-")
+            if j["TrainingJobName"].startswith(prefix)
         )
 
     def endpoint(self) -> dict[str, Any]:

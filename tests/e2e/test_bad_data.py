@@ -48,15 +48,20 @@ class BadFile:
 FAILING = {
     "header-row": BadFile(
         lambda d: {f"{d}.csv": b"rentals,temperature_c\n12,3.5\n"},
-        ("line 1, field 0", "'rentals' is not a finite decimal number", "header row"),
+        ("line 1, column 1", "'rentals' is not a finite decimal number", "header row"),
     ),
     "wrong-number-of-columns": BadFile(
         lambda d: {f"{d}.csv": b"12,3.5,1\n13,2.5,0\n14,2.5\n"},
-        ("line 3, field 2", "2 fields where line 1 has 3"),
+        ("line 3, column 3", "2 fields where line 1 has 3"),
     ),
     "non-numeric-value": BadFile(
         lambda d: {f"{d}.csv": b"12,3.5\n13,warm\n"},
-        ("line 2, field 1", "'warm' is not a finite decimal number"),
+        ("line 2, column 2", "'warm' is not a finite decimal number"),
+    ),
+    # Valid on its own, but the window's other files have more columns: SageMaker would fail.
+    "columns-unlike-the-window": BadFile(
+        lambda d: {f"{d}.csv": b"12,3.5,1,0\n13,2.5,0,1\n"},
+        ("has 4, where", "do not all have the same number of columns"),
     ),
     "empty-file": BadFile(lambda d: {f"{d}.csv": b""}, ("the file is empty",)),
     "not-csv-content": BadFile(
@@ -82,7 +87,14 @@ def test_bad_file_fails_the_run_before_anything_is_written(
     result = lab.run()
 
     assert result.status == "FAILED"
-    assert result.states == [p.CHECK_DATA, p.NOTIFY_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
+    assert result.states == [
+        p.WRAP_INPUT,
+        p.CHECK_DATA,
+        p.NOTIFY_FAILURE,
+        p.RELEASE_RUN_LOCK_AFTER_FAILURE,
+        p.FAILURE_BRANCH,
+        p.JOB_FAILED,
+    ]
     error = result.error_message()
     assert error.startswith(f"{ERROR_DATA_VALIDATION}: ")
     for key in keys:
@@ -152,7 +164,7 @@ def ignored_run(lab: Lab) -> Iterator[IgnoredRun]:
 def test_ignored_objects_do_not_stop_the_run(ignored_run: IgnoredRun) -> None:
     run = ignored_run
     assert run.result.status == "SUCCEEDED", run.result.error_message()
-    assert run.result.states[-1] == p.UPDATE_PARAMETERS
+    assert run.result.states[-1] == p.RELEASE_RUN_LOCK
     trained = run.result.document[KEY_DATA]
     assert trained["newFileCount"] == 1
     assert trained["newestDate"] == run.day.isoformat()

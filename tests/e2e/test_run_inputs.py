@@ -30,7 +30,12 @@ from workflow import pipeline as p
 
 pytestmark = pytest.mark.e2e
 
-STOOD_ASIDE = [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.ANOTHER_RUN_IN_PROGRESS]
+STOOD_ASIDE = [
+    p.CHECK_DATA,
+    p.CHECK_DATA_BRANCH,
+    p.NOTIFY_RUN_IN_PROGRESS,
+    p.ANOTHER_RUN_IN_PROGRESS,
+]
 
 
 def test_empty_input_trains_the_new_day(lab: Lab, day: date) -> None:
@@ -42,7 +47,7 @@ def test_empty_input_trains_the_new_day(lab: Lab, day: date) -> None:
     assert result.status == "SUCCEEDED"
     assert result.document[KEY_DATA]["trigger"] == TRIGGER_MANUAL
     assert result.document[KEY_DATA]["newFileCount"] == 1
-    assert result.states[-1] == p.UPDATE_PARAMETERS
+    assert result.states[-1] == p.RELEASE_RUN_LOCK
     assert len(lab.training_jobs()) == len(jobs) + 1
     assert lab.marker() == day.isoformat()
     assert "deployment InService" in result.slack_text()
@@ -52,7 +57,7 @@ def test_force_retrains_the_window_without_new_data(lab: Lab, day: date) -> None
     marker = lab.marker()
     old_config = lab.endpoint()["EndpointConfigName"]
     nothing_new = lab.run({})
-    assert nothing_new.states == [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.NO_NEW_DATA]
+    assert nothing_new.states == [p.WRAP_INPUT, p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.NO_NEW_DATA]
 
     forced = lab.run({INPUT_FORCE: True})
 
@@ -86,7 +91,14 @@ def test_input_outside_the_contract_fails_naming_the_field(
     result = lab.run(run_input)
 
     assert result.status == "FAILED"
-    assert result.states == [p.CHECK_DATA, p.NOTIFY_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
+    assert result.states == [
+        p.WRAP_INPUT,
+        p.CHECK_DATA,
+        p.NOTIFY_FAILURE,
+        p.RELEASE_RUN_LOCK_AFTER_FAILURE,
+        p.FAILURE_BRANCH,
+        p.JOB_FAILED,
+    ]
     assert result.error_message().startswith(f"{ERROR_INPUT_VALIDATION}: ")
     assert named in result.error_message()
     assert named in result.slack_text()
@@ -102,13 +114,12 @@ def test_two_runs_started_together_train_once(lab: Lab, day: date) -> None:
     results = wait(lab.cloud, *runs)
 
     trained = [r for r in results if p.START_TRAINING_JOB in r.states]
-    aside = [r for r in results if r.states == STOOD_ASIDE]
+    aside = [r for r in results if r.states[-len(STOOD_ASIDE) :] == STOOD_ASIDE]
     assert (len(trained), len(aside)) == (1, 1), [r.states for r in results]
-    # The tie (same start time) is broken by name: the smaller one owns the data.
-    assert trained[0].name < aside[0].name
+    # The run lock decides (not the names, not a listing): the other one names its owner.
     assert aside[0].status == "SUCCEEDED"
     assert aside[0].document[KEY_DATA]["runningExecution"] == trained[0].name
-    assert aside[0].slack == []
+    assert f"stands aside: run {trained[0].name} trains" in aside[0].slack_text()
     assert trained[0].status == "SUCCEEDED"
     assert len(lab.training_jobs()) == len(jobs) + 1
     assert lab.marker() == day.isoformat()
@@ -125,8 +136,8 @@ def test_manual_run_during_the_scheduled_run_stands_aside(lab: Lab, day: date) -
 
     assert by_schedule.document[KEY_DATA]["trigger"] == TRIGGER_SCHEDULE
     assert by_schedule.status == "SUCCEEDED"
-    assert by_schedule.states[-1] == p.UPDATE_PARAMETERS
-    assert by_hand.states == STOOD_ASIDE
+    assert by_schedule.states[-1] == p.RELEASE_RUN_LOCK
+    assert by_hand.states[-len(STOOD_ASIDE) :] == STOOD_ASIDE
     assert by_hand.document[KEY_DATA]["runningExecution"] == scheduled.name
     assert len(lab.training_jobs()) == len(jobs) + 1
     assert lab.marker() == day.isoformat()

@@ -53,10 +53,11 @@ def test_training_that_does_not_complete_fails_the_run(
 
     result = lab.run()
 
-    designed = _designed_end(STAGE_TRAINING, final_status)
-    assert designed == p.JOB_FAILED
+    # NotifySlackBranch sends a final failure through the lock's release; FailureBranch then
+    # picks the Fail state by what the run reached.
+    assert _designed_end(STAGE_TRAINING, final_status) == p.RELEASE_RUN_LOCK_AFTER_FAILURE
     assert result.status == "FAILED"
-    assert result.states[-1] == designed
+    assert result.states[-3:] == [p.RELEASE_RUN_LOCK_AFTER_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
     assert p.DEPLOY_MODEL not in result.states
     assert result.document[KEY_STATUS]["status"] == final_status
     (job,) = set(lab.training_jobs()) - set(jobs)
@@ -96,9 +97,9 @@ def test_failed_endpoint_update_keeps_the_old_model_serving(
     else:
         final, serving, told = "UpdateRollbackFailed", True, "deployment UpdateRollbackFailed"
     designed = _designed_end(STAGE_DEPLOYMENT, final, serving=serving)
-    assert designed == p.DEPLOYMENT_FAILED
+    assert designed == p.RELEASE_RUN_LOCK_AFTER_FAILURE
     assert result.status == "FAILED"
-    assert result.states[-1] == designed
+    assert result.states[-3:] == [designed, p.FAILURE_BRANCH, p.DEPLOYMENT_FAILED]
     assert p.UPDATE_PARAMETERS not in result.states
     new_config = result.left(p.DEPLOY_MODEL)[KEY_STATUS]["endpointConfigName"]
     assert new_config != old_config

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -45,7 +45,7 @@ def test_throttled_lambdas_are_retried_and_the_run_succeeds(lab: Lab, day: date)
     result = lab.run()
 
     assert result.status == "SUCCEEDED", result.error_message()
-    assert result.states[-1] == p.UPDATE_PARAMETERS
+    assert result.states[-1] == p.RELEASE_RUN_LOCK
     assert lab.marker() == day.isoformat()
     for (_, state), times in throttles.items():
         assert result.task_failures.count((state, THROTTLED)) == times, result.task_failures
@@ -83,7 +83,11 @@ def test_slack_failing_never_fails_the_run(
 
     assert injected
     assert result.status == "SUCCEEDED"
-    assert result.states[-2:] == [p.DEPLOYMENT_COMPLETED, p.UPDATE_PARAMETERS]
+    assert result.states[-3:] == [
+        p.DEPLOYMENT_COMPLETED,
+        p.UPDATE_PARAMETERS,
+        p.RELEASE_RUN_LOCK,
+    ]
     notification = result.document[KEY_NOTIFICATION]
     assert notification["posted"] is False
     assert notification["reason"] == reason
@@ -126,7 +130,14 @@ def test_manifest_write_failure_fails_the_run_before_training(
     result = lab.run()
 
     assert result.status == "FAILED"
-    assert result.states == [p.CHECK_DATA, p.NOTIFY_FAILURE, p.FAILURE_BRANCH, p.JOB_FAILED]
+    assert result.states == [
+        p.WRAP_INPUT,
+        p.CHECK_DATA,
+        p.NOTIFY_FAILURE,
+        p.RELEASE_RUN_LOCK_AFTER_FAILURE,
+        p.FAILURE_BRANCH,
+        p.JOB_FAILED,
+    ]
     assert lab.training_jobs() == jobs
     assert lab.marker() == marker
     assert key in lab.objects()
@@ -136,3 +147,45 @@ def test_manifest_write_failure_fails_the_run_before_training(
     assert f"{manifests_denied}{result.name}.manifest" in error
     assert "run failed" in result.slack_text()
     assert f"{manifests_denied}{result.name}.manifest" in result.slack_text()
+
+
+def test_a_run_failed_by_a_throttled_wait_stops_its_training_job(lab: Lab, day: date) -> None:
+    """CheckStatusWait throttled past its retries fails the run while SageMaker trains: the
+    failure path stops the job (no longer billed), then tells Slack the original error."""
+    lab.upload_day(day)
+    jobs, marker = lab.training_jobs(), lab.marker()
+    sfn = lab.cloud.client("stepfunctions", lab.model.region)
+    definition = json.loads(
+        sfn.describe_state_machine(stateMachineArn=lab.model.state_machine_arn)["definition"]
+    )
+    retries = definition["States"][p.CHECK_STATUS_WAIT]["Retry"][0]["MaxAttempts"]
+    # The first wait is the training's: every attempt of it is throttled.
+    lab.cloud.lambdas.throttle(_function_name(lab, lambdas.AWAIT_STATUS), retries + 1)
+
+    result = lab.run()
+
+    assert result.status == "FAILED"
+    after_wait = result.states[result.states.index(p.CHECK_STATUS_WAIT) :]
+    assert after_wait[:4] == [
+        p.CHECK_STATUS_WAIT,
+        p.STOP_TRAINING_BRANCH,
+        p.STOP_TRAINING_JOB,
+        p.NOTIFY_FAILURE,
+    ]
+    assert result.task_failures.count((p.CHECK_STATUS_WAIT, THROTTLED)) == retries + 1
+    assert p.DEPLOY_MODEL not in result.states
+    (job,) = set(lab.training_jobs()) - set(jobs)
+    stop = result.left(p.STOP_TRAINING_JOB)["stop"]
+    assert (stop["trainingJobName"], stop["statusBefore"], stop["stopped"]) == (
+        job,
+        "InProgress",
+        True,
+    )
+    # The original error is what the run reports, not the stop.
+    assert result.document["error"]["Error"] == THROTTLED
+    assert result.states[-1] == p.JOB_FAILED
+    # SageMaker takes its time to stop (Stopping, then Stopped).
+    lab.cloud.advance_to(lab.cloud.clock.utcnow() + timedelta(minutes=5))
+    sagemaker = lab.cloud.client("sagemaker", lab.model.region)
+    assert sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Stopped"
+    assert lab.marker() == marker

@@ -86,7 +86,8 @@ def test_three_runs(scenario: Lab) -> None:
 
     assert first.status == "SUCCEEDED"
     assert _trigger(first) == TRIGGER_SCHEDULE
-    assert first.states[-2:] == [p.DEPLOYMENT_COMPLETED, p.UPDATE_PARAMETERS]
+    assert first.states[-3:] == [p.DEPLOYMENT_COMPLETED, p.UPDATE_PARAMETERS, p.RELEASE_RUN_LOCK]
+    assert first.document["lock"] == {"released": True, "heldBy": None, "followUp": None}
     assert first.left(p.DEPLOY_MODEL)[KEY_STATUS]["status"] == "Creating"
     assert first.left(p.DEPLOY_MODEL)[KEY_STATUS]["previousEndpointConfigName"] is None
     first_config = first.document[KEY_DEPLOYMENT]["endpointConfigName"]
@@ -105,15 +106,21 @@ def test_three_runs(scenario: Lab) -> None:
 
     assert upload_run.status == "SUCCEEDED"
     assert _trigger(upload_run) == TRIGGER_UPLOAD
-    assert upload_run.states == [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.ANOTHER_RUN_IN_PROGRESS]
+    assert upload_run.states[-3:] == [
+        p.CHECK_DATA_BRANCH,
+        p.NOTIFY_RUN_IN_PROGRESS,
+        p.ANOTHER_RUN_IN_PROGRESS,
+    ]
     assert upload_run.document[KEY_DATA]["runningExecution"] == scheduled.name
-    assert upload_run.slack == []
+    # The same files as the scheduled run's: it trains them, no follow-up is needed.
+    assert upload_run.document[KEY_DATA]["followUpRequested"] is False
+    assert f"stands aside: run {scheduled.name} trains model" in upload_run.slack_text()
 
     # --- 2: next day's schedule: NoNewData ---------------------------------------------------
     second = wait(cloud, cloud.run_schedule(lab.model))[0]
     known.add(second.run.execution_arn)
     assert second.status == "SUCCEEDED"
-    assert second.states == [p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.NO_NEW_DATA]
+    assert second.states == [p.WRAP_INPUT, p.CHECK_DATA, p.CHECK_DATA_BRANCH, p.NO_NEW_DATA]
     assert second.document[KEY_DATA]["decision"] == DECISION_NO_NEW_DATA
     assert lab.marker() == history[-1].isoformat()
     assert len(lab.training_jobs()) == 1

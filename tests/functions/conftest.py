@@ -21,17 +21,20 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from contract import lambdas
+from contract import lambdas, names
 
 REGION = "eu-west-1"
 ACCOUNT = DEFAULT_ACCOUNT_ID
+STACK = "dev"
 MODEL = "linear-learner"
 BUCKET = "retraining-test-data"
 DATA_PREFIX = f"data/{MODEL}/train/"
 MANIFEST_PREFIX = f"data/{MODEL}/manifests/"
 ARTIFACT_PREFIX = f"data/{MODEL}/artifacts/"
 CALLBACK_PREFIX = f"data/{MODEL}/callbacks/"
-MARKER = f"/models/{MODEL}/train/latest"
+RUN_LOCK_KEY = f"data/{MODEL}/lock/run.lock"
+MARKER = names.marker_parameter(STACK, MODEL)
+ENDPOINT = names.scope(STACK, MODEL)
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/sagemaker-execution"
 STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:retraining-dev"
 SLACK_TOKEN = "xoxb-test-0123456789-abcdefSECRET"
@@ -40,7 +43,7 @@ SLACK_SECRET_NAME = "retraining/slack-token"
 # Every variable of every function, with values a real stack could hold.
 BASE_ENV = {
     lambdas.MODEL_NAME.name: MODEL,
-    lambdas.STACK_NAME.name: "dev",
+    lambdas.STACK_NAME.name: STACK,
     lambdas.LOG_LEVEL.name: "DEBUG",
     lambdas.BUCKET.name: BUCKET,
     lambdas.DATA_PREFIX.name: DATA_PREFIX,
@@ -48,8 +51,11 @@ BASE_ENV = {
     lambdas.ARTIFACT_PREFIX.name: ARTIFACT_PREFIX,
     lambdas.CALLBACK_PREFIX.name: CALLBACK_PREFIX,
     lambdas.MARKER_PARAMETER.name: MARKER,
+    lambdas.RUN_LOCK_KEY.name: RUN_LOCK_KEY,
+    lambdas.RUN_TIMEOUT_SECONDS.name: "30600",
     lambdas.TRAINING_WINDOW_DAYS.name: "30",
     lambdas.TIME_ZONE.name: "Europe/Paris",
+    lambdas.CHANGED_HISTORY.name: "retrain",
     lambdas.TRAINING_IMAGE.name: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
     lambdas.INFERENCE_IMAGE.name: "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
     lambdas.SAGEMAKER_ROLE_ARN.name: ROLE_ARN,
@@ -61,7 +67,7 @@ BASE_ENV = {
     lambdas.HYPERPARAMETERS.name: json.dumps(
         {"predictor_type": "regressor", "feature_dim": "3", "epochs": "10"}
     ),
-    lambdas.ENDPOINT_NAME.name: MODEL,
+    lambdas.ENDPOINT_NAME.name: ENDPOINT,
     lambdas.ENDPOINT_INSTANCE_TYPE.name: "ml.t2.medium",
     lambdas.ENDPOINT_INSTANCE_COUNT.name: "1",
     lambdas.KEEP_PREVIOUS_VERSIONS.name: "2",

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from contract.document import DECISION_NO_NEW_DATA, DECISION_RUN_IN_PROGRESS, DECISION_TRAIN
 from contract.errors import DataValidationError, InputValidationError, MarkerError
+from functions import fingerprints
 
 from .conftest import (
     BUCKET,
@@ -50,9 +51,9 @@ def check(load_module, s3, ssm, sfn):
         roleArn="arn:aws:iam::123456789012:role/sfn",
     )
 
-    def run(input_: Any = None, **env: str | None) -> dict[str, Any]:
+    def run(input_: Any = None, *, start: str = RUN_TIME, **env: str | None) -> dict[str, Any]:
         module = load_module("check_data", **env)
-        return module.handler(event(input_), None)
+        return module.handler(event(input_, start=start), None)
 
     return run
 
@@ -61,12 +62,30 @@ def manifests(s3) -> list[str]:
     return [
         o["Key"]
         for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=MANIFEST_PREFIX).get("Contents", [])
+        if o["Key"].endswith(".manifest")  # not the fingerprints written next to it
     ]
 
 
 def read_manifest(s3, uri: str) -> list[Any]:
     key = uri.removeprefix(f"s3://{BUCKET}/")
     return json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def listed(s3) -> list[dict[str, Any]]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=DATA_PREFIX)
+    return [o for page in pages for o in page.get("Contents", [])]
+
+
+def record_serving(s3, until: date, columns: int = 2) -> dict[str, Any]:
+    """Fingerprints as UpdateParameters leaves them: the data files up to `until`, trained."""
+    files = {
+        o["Key"]: {"etag": o["ETag"], "columns": columns}
+        for o in listed(s3)
+        if o["Key"].endswith(".csv") and o["Key"][len(DATA_PREFIX) :][:10] <= until.isoformat()
+    }
+    document = {"version": 1, "execution": "earlier-run", "files": files}
+    put_raw(fingerprints.serving_key(MANIFEST_PREFIX), json.dumps(document).encode())
+    return document
 
 
 def marker_value(ssm) -> str | None:
@@ -132,7 +151,7 @@ def test_force_retrains_the_window_without_new_data_and_revalidates_it(check, ss
     put_day("2026-01-09")
     assert check({"force": True})["decision"] == DECISION_TRAIN
     put_day("2026-01-08", b"1,2\nbroken,3\n")  # older than the marker, re-checked on force
-    with pytest.raises(DataValidationError, match=r"2026-01-08\.csv line 2, field 0"):
+    with pytest.raises(DataValidationError, match=r"2026-01-08\.csv line 2, column 1"):
         check({"force": True})
 
 
@@ -145,14 +164,15 @@ def test_force_with_an_empty_window_has_nothing_to_train(check, s3):
 def test_the_run_date_is_the_scheduled_time_in_the_stack_time_zone(check):
     put_day("2026-03-01")
     # 23:30 UTC on Feb 28 is 00:30 on Mar 1 in Paris: the file of Mar 1 is not in the future.
-    data = check({"trigger": "schedule", "scheduledTime": "2026-02-28T23:30:00Z"})
+    started = "2026-02-28T23:30:04Z"  # Scheduler starts the run a few seconds after its time
+    data = check({"trigger": "schedule", "scheduledTime": "2026-02-28T23:30:00Z"}, start=started)
     assert (data["runDate"], data["runTime"], data["trigger"]) == (
         "2026-03-01",
         "2026-02-28T23:30:00Z",
         "schedule",
     )
     assert data["fileCount"] == 1
-    utc = check({"scheduledTime": "2026-02-28T23:30:00Z"}, TIME_ZONE="UTC")
+    utc = check({"scheduledTime": "2026-02-28T23:30:00Z"}, start=started, TIME_ZONE="UTC")
     assert utc["runDate"] == "2026-02-28"
     assert utc["ignored"] == [
         {"key": f"{DATA_PREFIX}2026-03-01.csv", "reason": "date after the run date"}
@@ -184,7 +204,7 @@ def test_unusable_names_are_ignored_and_reported(check, s3, capsys):
     assert data["ignoredCount"] == 5
     assert read_manifest(s3, data["manifestUri"])[1:] == ["2026-01-09.csv"]
     logged = [line for line in log_lines(capsys.readouterr().out) if line.get("ignoredCount")]
-    assert logged and logged[0]["level"] == "WARNING" and logged[0]["runId"] == EXECUTION
+    assert logged and logged[0]["level"] == "WARN" and logged[0]["runId"] == EXECUTION
 
 
 def test_ignored_list_is_capped_at_20_but_counted(check):
@@ -218,32 +238,32 @@ BAD_FILES = [
     (
         "header row",
         b"target,f1,f2\n1,2,3\n",
-        "line 1, field 0: 'target' is not a finite decimal number (a header row?",
+        "line 1, column 1: 'target' is not a finite decimal number (a header row?",
     ),
     (
         "wrong column count",
         b"1,2,3\n4,5,6\n7,8\n",
-        "line 3, field 2: 2 fields where line 1 has 3 ((missing))",
+        "line 3, column 3: 2 fields where line 1 has 3 ((missing))",
     ),
-    ("extra column", b"1,2\n3,4,5\n", "line 2, field 2: 3 fields where line 1 has 2 ('5')"),
+    ("extra column", b"1,2\n3,4,5\n", "line 2, column 3: 3 fields where line 1 has 2 ('5')"),
     (
         "non-numeric value",
         b"1,2,3\n4,five,6\n",
-        "line 2, field 1: 'five' is not a finite decimal number",
+        "line 2, column 2: 'five' is not a finite decimal number",
     ),
-    ("not finite", b"1,2\n3,inf\n", "line 2, field 1: 'inf' is not a finite decimal number"),
-    ("nan", b"1,nan\n", "line 1, field 1: 'nan'"),
-    ("overflow", b"1,1e999\n", "line 1, field 1: '1e999'"),
-    ("single column", b"1\n2\n", "line 1, field 1: only 1 field"),
+    ("not finite", b"1,2\n3,inf\n", "line 2, column 2: 'inf' is not a finite decimal number"),
+    ("nan", b"1,nan\n", "line 1, column 2: 'nan'"),
+    ("overflow", b"1,1e999\n", "line 1, column 2: '1e999'"),
+    ("single column", b"1\n2\n", "line 1, column 2: only 1 field"),
     ("empty file", b"", "the file is empty (no rows)"),
-    ("empty line", b"1,2\n\n3,4\n", "line 2, field 0: the line is empty"),
+    ("empty line", b"1,2\n\n3,4\n", "line 2, column 1: the line is empty"),
     (
         "gzip bytes",
         b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03",
-        "line 1, field 0: not UTF-8 text (bytes b'\\x8b",
+        "line 1, column 1: not UTF-8 text (bytes b'\\x8b",
     ),
-    ("latin-1 text", b"1,2\n3,4\xe9\n", "line 2, field 1: not UTF-8 text"),
-    ("long value truncated", b"1," + b"x" * 500 + b"\n", "line 1, field 1: 'xxxxxxxx"),
+    ("latin-1 text", b"1,2\n3,4\xe9\n", "line 2, column 2: not UTF-8 text"),
+    ("long value truncated", b"1," + b"x" * 500 + b"\n", "line 1, column 2: 'xxxxxxxx"),
 ]
 
 
@@ -269,7 +289,7 @@ def test_a_bad_file_fails_the_run_before_anything_is_written(check, s3, ssm, bod
 
 def test_well_formed_variants_are_accepted(check):
     put_day("2026-01-07", b"1,2\r\n3,4\r\n")  # CRLF
-    put_day("2026-01-08", b"-1.5,+2e-3,.5,7.\n3,4,5,6")  # no trailing newline
+    put_day("2026-01-08", b"-1.5,+2e-3\n.5,7.")  # no trailing newline
     put_day("2026-01-09", b"0,0\n")
     assert check()["newFileCount"] == 3
 
@@ -281,14 +301,18 @@ def test_well_formed_variants_are_accepted(check):
         ({"force": "yes"}, "execution input field force must be true or false, got 'yes'"),
         (
             {"trigger": "cron"},
-            "execution input field trigger must be one of schedule, upload, manual, got 'cron'",
+            "execution input field trigger must be one of schedule, upload, manual, follow-up, "
+            "got 'cron'",
         ),
         (
             {"scheduledTime": "tomorrow"},
             "execution input field scheduledTime must be an ISO 8601 timestamp, got 'tomorrow'",
         ),
         ({"scheduledTime": "2026-01-10T06:00:00"}, "scheduledTime must carry a time zone"),
-        (["force"], "the execution input must be a JSON object, got ['force']"),
+        (["force"], 'the execution input must be a JSON object, got ["force"]'),
+        ("x", 'the execution input must be a JSON object, got "x"'),
+        (42, "the execution input must be a JSON object, got 42"),
+        (True, "the execution input must be a JSON object, got true"),
     ],
 )
 def test_an_execution_input_of_the_wrong_shape_is_rejected_naming_the_field(
@@ -310,31 +334,33 @@ def test_a_marker_that_is_not_a_date_names_the_parameter(check, ssm):
         check()
 
 
-def test_a_run_started_after_another_running_one_stops(load_module, s3, sfn):
+def test_a_run_while_another_holds_the_run_lock_stands_aside_naming_it(load_module, s3, sfn):
     arn = sfn.create_state_machine(
         name="retraining-dev",
-        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        definition=json.dumps(
+            {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+        ),
         roleArn="arn:aws:iam::123456789012:role/sfn",
     )["stateMachineArn"]
-    first = sfn.start_execution(stateMachineArn=arn, name="first")
-    second = sfn.start_execution(stateMachineArn=arn, name="second")
-    started = {
-        e["name"]: e["startDate"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]
-    }
+    # The second run starts first and has the smaller name: neither decides any more.
+    owner = sfn.start_execution(stateMachineArn=arn, name="b-owner")
+    other = sfn.start_execution(stateMachineArn=arn, name="a-other")
     put_day("2026-01-09")
     module = load_module("check_data")
 
     def as_event(name: str, arn_: str) -> dict[str, Any]:
-        e = event({"scheduledTime": RUN_TIME}, name=name, start=started[name].isoformat())
+        e = event({"scheduledTime": RUN_TIME}, name=name)
         e["execution"]["id"] = arn_
         return e
 
-    later = module.handler(as_event("second", second["executionArn"]), None)
+    first = module.handler(as_event("b-owner", owner["executionArn"]), None)
+    assert first["decision"] == DECISION_TRAIN
+    later = module.handler(as_event("a-other", other["executionArn"]), None)
     assert later["decision"] == DECISION_RUN_IN_PROGRESS
-    assert later["runningExecution"] == "first"
-    assert manifests(s3) == []
-    earlier = module.handler(as_event("first", first["executionArn"]), None)
-    assert earlier["decision"] == DECISION_TRAIN
+    assert later["runningExecution"] == "b-owner"
+    assert later["followUpRequested"] is False  # the same data: the owner trains it
+    assert "run a-other stands aside: run b-owner trains model linear-learner" in later["message"]
+    assert [m.rsplit("/", 1)[-1] for m in manifests(s3)] == ["b-owner.manifest"]
 
 
 def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3, ssm, sfn):
@@ -348,6 +374,7 @@ def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3,
     for offset in range(3650):
         put_day((run_date - timedelta(days=offset)).isoformat(), b"1,2\n")
     ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    record_serving(s3, until=date(2026, 1, 9))  # what the serving model trained on
     module = load_module("check_data", TRAINING_WINDOW_DAYS="730")
     calls = CallCounter(module.S3, "s3")  # every S3 operation, so a HeadObject per day shows
 
@@ -358,8 +385,15 @@ def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3,
     operations = sorted({name for name, _ in calls.calls})
     assert operations == ["GetObject", "ListObjectsV2", "PutObject"], operations
     assert 1 <= calls.count("ListObjectsV2") <= 3
-    assert calls.count("GetObject") == 1  # only the new file's content is read
-    assert calls.count("PutObject") == 1  # the manifest
+    # The serving model's fingerprints, then only the new file's content: an unchanged
+    # trained file is never read again (its ETag, from the listing, says it is unchanged).
+    assert calls.count("GetObject") == 2
+    written = sorted(
+        params["Key"].rsplit(".", 1)[-1]
+        for name, params in calls.calls
+        if name == "PutObject" and params["Key"].startswith(MANIFEST_PREFIX)
+    )
+    assert written == ["json", "manifest"]  # the run's fingerprints, the manifest
 
 
 def test_a_window_of_one_day_is_the_run_date_alone(check):

@@ -25,19 +25,19 @@ def test_any_chunking_gives_the_same_answer(size):
 def test_a_multibyte_character_split_across_chunks_is_still_reported_where_it_is(size):
     data = "1,2\n3,é\n".encode()
     with pytest.raises(
-        DataValidationError, match="line 2, field 1: 'é' is not a finite decimal number"
+        DataValidationError, match="line 2, column 2: 'é' is not a finite decimal number"
     ):
         validate_stream(chunks(data, size), "s3://b/k.csv")
 
 
 def test_a_truncated_multibyte_sequence_at_the_end_is_not_utf8():
     with pytest.raises(
-        DataValidationError, match=r"line 2, field 1: not UTF-8 text \(bytes b'\\xc3'\)"
+        DataValidationError, match=r"line 2, column 2: not UTF-8 text \(bytes b'\\xc3'\)"
     ):
         validate_stream([b"1,2\n3,\xc3"], "s3://b/k.csv")
 
 
 def test_a_line_without_end_is_refused_before_it_fills_memory():
     endless = (b"1," * 1024 for _ in range(MAX_LINE_CHARS // 1024))
-    with pytest.raises(DataValidationError, match=r"line 1, field \d+: line longer than"):
+    with pytest.raises(DataValidationError, match=r"line 1, column \d+: line longer than"):
         validate_stream(endless, "s3://b/k.csv")

@@ -18,16 +18,21 @@ from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto.sagemaker.models import sagemaker_backends
 
+from contract import names
 from contract.errors import EndpointNotUpdatableError
 from contract.status import STAGE_DEPLOYMENT
 from functions import naming
 
-from .conftest import ACCOUNT, BUCKET, MODEL, REGION, CallCounter, log_lines
+from .conftest import ACCOUNT, BUCKET, ENDPOINT, MODEL, REGION, STACK, CallCounter, log_lines
 
 pytestmark = pytest.mark.unit
 
-POLLING = {"initialSeconds": 300, "maxSeconds": 1800}
-ENDPOINT = MODEL
+POLLING = {
+    "initialSeconds": 300,
+    "maxSeconds": 1800,
+    "now": "2026-01-10T07:00:00.000Z",
+    "deadlineSeconds": 3600,
+}
 
 
 def deploy_event(execution: str, run_date: str = "2026-01-10") -> dict[str, Any]:
@@ -40,7 +45,7 @@ def deploy_event(execution: str, run_date: str = "2026-01-10") -> dict[str, Any]
 
 
 def name_of(execution: str, run_date: str = "2026-01-10") -> str:
-    return naming.run_resource_name(MODEL, execution, date.fromisoformat(run_date))
+    return naming.run_resource_name(STACK, MODEL, execution, date.fromisoformat(run_date))
 
 
 class EndpointUpdates:
@@ -116,7 +121,14 @@ def test_first_deployment_creates_model_config_and_endpoint(deploy, sagemaker):
         "endpointConfigName": name,
         "previousEndpointConfigName": None,
         "serving": False,
-        "poll": {"count": 0, "timeoutSeconds": 300},
+        # The deployment deadline (deadlineSeconds) starts when DeployModel runs.
+        "poll": {
+            "count": 0,
+            "timeoutSeconds": 300,
+            "startedAt": "2026-01-10T07:00:00Z",
+            "deadlineAt": "2026-01-10T08:00:00Z",
+            "deadlinePassed": False,
+        },
         "message": f"Creating endpoint {ENDPOINT} with {name}",
         "consoleUrl": f"https://{REGION}.console.aws.amazon.com/sagemaker/home?region={REGION}#/endpoints/{ENDPOINT}",
         "cleanup": {"endpointConfigs": [], "models": []},
@@ -209,6 +221,46 @@ def test_cleanup_keeps_in_service_previous_and_the_newest_older_versions(deploy,
     }
 
 
+def test_cleanup_never_touches_another_stack_nor_a_model_whose_name_extends_ours(deploy, sagemaker):
+    """In one account, prod's rollback configs and model `<model>-b`'s survive dev's cleanup."""
+    image = "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1"
+    others = [
+        names.run_resource_name("prod", MODEL, "20260101-aaaaaaaa"),
+        names.run_resource_name("prod", MODEL, "20260102-bbbbbbbb"),
+        names.run_resource_name(STACK, f"{MODEL}-b", "20260101-cccccccc"),
+    ]
+    for other in others:  # older than every dev run: the first a cleanup would delete
+        sagemaker.create_model(
+            ModelName=other,
+            PrimaryContainer={"Image": image},
+            ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sagemaker-execution",
+        )
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=other,
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": other,
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.t2.medium",
+                }
+            ],
+        )
+    runs = [(f"run-{i}", f"2026-01-{10 + i:02d}") for i in range(1, 6)]
+    deploy(*runs[0])
+    for run in runs[1:]:
+        deploy(*run)
+        deploy.updates.complete()
+
+    configs = {
+        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    }
+    models = {m["ModelName"] for m in sagemaker.list_models()["Models"]}
+    ours = {name_of(*runs[i]) for i in (1, 2, 3, 4)}  # serving, previous and 2 older
+    assert configs == ours | set(others)
+    assert models == ours | set(others)
+
+
 def test_cleanup_failures_are_logged_not_raised(deploy, capsys):
     deploy("run-1")
     for i in (2, 3, 4):
@@ -274,7 +326,7 @@ def test_get_status_tells_whether_this_run_serves(load_module, s3, described, se
         "endpointConfigName": OURS,
         "previousEndpointConfigName": OLD,
         "serving": False,
-        "poll": {"count": 0, "timeoutSeconds": 300},
+        "poll": {"count": 0, "timeoutSeconds": 300, "deadlineAt": "2026-01-10T08:00:00Z"},
     }
     with Stubber(module.SAGEMAKER) as stub:
         stub.add_response("describe_endpoint", described, {"EndpointName": ENDPOINT})
@@ -283,4 +335,9 @@ def test_get_status_tells_whether_this_run_serves(load_module, s3, described, se
     assert status["serving"] is serving
     assert message in status["message"]
     assert status["previousEndpointConfigName"] == OLD
-    assert status["poll"] == {"count": 1, "timeoutSeconds": 600}
+    assert status["poll"] == {
+        "count": 1,
+        "timeoutSeconds": 600,
+        "deadlineAt": "2026-01-10T08:00:00Z",
+        "deadlinePassed": False,
+    }

@@ -137,7 +137,7 @@ def test_a_failure_shows_the_error_and_its_cause(notify, slack):
             "Cause": json.dumps(
                 {
                     "errorMessage": (
-                        "s3://b/k.csv line 3, field 2: 'x' is not a finite decimal number"
+                        "s3://b/k.csv line 3, column 3: 'x' is not a finite decimal number"
                     ),
                     "errorType": "DataValidationError",
                 }
@@ -147,7 +147,7 @@ def test_a_failure_shows_the_error_and_its_cause(notify, slack):
     assert notify("failure", document)["posted"] is True
     (message,) = slack.messages
     assert message.text.startswith(":rotating_light:")
-    assert "DataValidationError: s3://b/k.csv line 3, field 2" in message.text
+    assert "DataValidationError: s3://b/k.csv line 3, column 3" in message.text
 
 
 def test_disabled_posts_nothing(notify, slack):

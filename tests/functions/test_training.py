@@ -12,15 +12,20 @@ from datetime import UTC, date, datetime
 import pytest
 from botocore.stub import Stubber
 
+from contract import names
+from contract.lambdas import CommonSettings
 from contract.status import STAGE_TRAINING
 from functions import naming
 
-from .conftest import ARTIFACT_PREFIX, BUCKET, MODEL, REGION, CallCounter
+from .conftest import ARTIFACT_PREFIX, BUCKET, MODEL, REGION, STACK, CallCounter
 
 pytestmark = pytest.mark.unit
 
 MANIFEST = f"s3://{BUCKET}/data/{MODEL}/manifests/run-1.manifest"
-POLLING = {"initialSeconds": 600, "maxSeconds": 3600}
+# As the definition sends it: StartTrainingJob's entry time and the training deadline.
+NOW = "2026-01-10T06:00:00.000Z"
+POLLING = {"initialSeconds": 600, "maxSeconds": 3600, "now": NOW, "deadlineSeconds": 7200}
+FAR_DEADLINE = "2026-01-11T06:00:00Z"
 
 
 def start_event(execution: str = "run-1", run_date: str = "2026-01-10") -> dict:
@@ -32,26 +37,43 @@ def start_event(execution: str = "run-1", run_date: str = "2026-01-10") -> dict:
 
 
 @pytest.mark.parametrize(
-    "model_name",
-    [MODEL, "x" * 80, "My_Model.v2 (prod)", "---", "a-" * 40],
+    ("stack_name", "model_name"),
+    [
+        ("dev", MODEL),
+        ("s" * 20, "m" * (names.MAX_SCOPE_LENGTH - len(names.SEPARATOR) - 20)),
+        ("a", "m" * names.MAX_MODEL_NAME),
+        ("prod-eu", "a1-b2"),
+    ],
 )
-def test_run_resource_names_are_valid_for_sagemaker_and_unique_per_execution(model_name):
+def test_run_resource_names_are_valid_for_sagemaker_and_unique_per_execution(
+    stack_name, model_name
+):
     day = date(2026, 1, 10)
-    first = naming.run_resource_name(model_name, "run-1", day)
+    first = naming.run_resource_name(stack_name, model_name, "run-1", day)
     assert len(first) <= 63
     assert re.fullmatch(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", first)
-    assert first.endswith("-20260110-" + naming.run_suffix("run-1", day).split("-")[1])
-    assert naming.run_resource_name(model_name, "run-2", day) != first
-    assert naming.run_resource_name(model_name, "run-1", day) == first
-    assert naming.is_run_resource_of(model_name, first)
-    assert not naming.is_run_resource_of("other-" + model_name, first)
+    assert first == f"{stack_name}--{model_name}--{naming.run_suffix('run-1', day)}"
+    assert naming.run_resource_name(stack_name, model_name, "run-2", day) != first
+    assert naming.run_resource_name(stack_name, model_name, "run-1", day) == first
+    settings = CommonSettings(model_name=model_name, stack_name=stack_name, log_level="INFO")
+    assert naming.is_run_resource_of(settings, first)
+    for other_stack, other_model in [
+        (f"{stack_name}-b", model_name),  # a stack whose name extends ours
+        (stack_name, f"{model_name}-b"),  # a model whose name extends ours
+        ("other", model_name),
+    ]:
+        other = CommonSettings(model_name=other_model, stack_name=other_stack, log_level="INFO")
+        assert not naming.is_run_resource_of(other, first)
+        assert not naming.run_resource_name(other_stack, other_model, "run-1", day).startswith(
+            naming.run_resource_prefix(settings)
+        )
 
 
 def test_start_creates_the_job_this_run_describes(load_module, s3, sagemaker):
     module = load_module("start_training_job")
     status = module.handler(start_event(), None)
 
-    name = naming.run_resource_name(MODEL, "run-1", date(2026, 1, 10))
+    name = naming.run_resource_name(STACK, MODEL, "run-1", date(2026, 1, 10))
     assert status == {
         "stage": STAGE_TRAINING,
         "status": "InProgress",
@@ -59,7 +81,14 @@ def test_start_creates_the_job_this_run_describes(load_module, s3, sagemaker):
         "trainingJobName": name,
         "message": f"Training job {name} started on {MANIFEST}",
         "serving": False,
-        "poll": {"count": 0, "timeoutSeconds": 600},
+        # The training deadline (deadlineSeconds) starts when StartTrainingJob runs.
+        "poll": {
+            "count": 0,
+            "timeoutSeconds": 600,
+            "startedAt": "2026-01-10T06:00:00Z",
+            "deadlineAt": "2026-01-10T08:00:00Z",
+            "deadlinePassed": False,
+        },
         "consoleUrl": f"https://{REGION}.console.aws.amazon.com/sagemaker/home?region={REGION}#/jobs/{name}",
     }
     job = sagemaker.describe_training_job(TrainingJobName=name)
@@ -109,13 +138,14 @@ def test_starting_twice_creates_one_job_and_reports_it(load_module, s3, sagemake
     # moto completed it already: the retry reports what SageMaker says, artefact included.
     assert again["status"] == "Completed"
     assert again["artifactUri"].endswith(f"{first['trainingJobName']}/output/model.tar.gz")
-    assert again["poll"] == {"count": 0, "timeoutSeconds": 600}
+    assert again["poll"]["count"] == 0
+    assert again["poll"]["timeoutSeconds"] == 600
 
 
 def test_create_saying_the_job_exists_is_not_an_error(load_module, s3):
     """AWS answers a taken name with ResourceInUse (moto overwrites instead): stubbed."""
     module = load_module("start_training_job")
-    name = naming.run_resource_name(MODEL, "run-1", date(2026, 1, 10))
+    name = naming.run_resource_name(STACK, MODEL, "run-1", date(2026, 1, 10))
     with Stubber(module.SAGEMAKER) as stub:
         stub.add_client_error(
             "describe_training_job", "ValidationException", "Requested resource not found."
@@ -163,7 +193,13 @@ def test_get_status_reports_a_completed_job_with_metrics_and_artefact(load_modul
     assert described["metrics"] == {"train:progress": 100.0}  # what moto reports
     assert described["message"].startswith(f"Training job {status['name']} completed in ")
     assert described["message"].endswith("; train:progress 100")
-    assert described["poll"] == {"count": 1, "timeoutSeconds": 1200}
+    assert described["poll"] == {
+        "count": 1,
+        "timeoutSeconds": 1200,
+        "startedAt": "2026-01-10T06:00:00Z",
+        "deadlineAt": "2026-01-10T08:00:00Z",
+        "deadlinePassed": False,
+    }
     assert described["stage"] == STAGE_TRAINING and described["serving"] is False
 
 
@@ -175,7 +211,7 @@ def test_get_status_doubles_the_timeout_up_to_the_cap_and_keeps_fields(load_modu
         "status": "InProgress",
         "name": name,
         "trainingJobName": name,
-        "poll": {"count": 3, "timeoutSeconds": 2400},
+        "poll": {"count": 3, "timeoutSeconds": 2400, "deadlineAt": FAR_DEADLINE},
         "keptField": "from StartTrainingJob",
     }
     finished = _job(
@@ -190,7 +226,12 @@ def test_get_status_doubles_the_timeout_up_to_the_cap_and_keeps_fields(load_modu
     with Stubber(module.SAGEMAKER) as stub:  # a real duration and metric (moto has neither)
         stub.add_response("describe_training_job", finished)
         described = module.handler({"status": previous, "polling": POLLING}, None)
-    assert described["poll"] == {"count": 4, "timeoutSeconds": 3600}
+    assert described["poll"] == {
+        "count": 4,
+        "timeoutSeconds": 3600,
+        "deadlineAt": FAR_DEADLINE,
+        "deadlinePassed": False,
+    }
     assert described["keptField"] == "from StartTrainingJob"
     assert described["message"] == f"Training job {name} completed in 1h02m; validation:mse 0.042"
     assert described["billableSeconds"] == 3750
@@ -216,7 +257,7 @@ def test_get_status_passes_statuses_through(load_module, s3, status, reason, mes
                 "status": {
                     "stage": "training",
                     "name": name,
-                    "poll": {"count": 0, "timeoutSeconds": 600},
+                    "poll": {"count": 0, "timeoutSeconds": 600, "deadlineAt": FAR_DEADLINE},
                 },
                 "polling": POLLING,
             },

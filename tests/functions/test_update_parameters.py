@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from botocore.stub import Stubber
 
-from contract.errors import InputValidationError, MarkerError
+from contract.errors import InputValidationError, MarkerError, MarkerWriteError
 
 from .conftest import MARKER
 
@@ -14,9 +15,18 @@ pytestmark = pytest.mark.unit
 @pytest.fixture
 def update(load_module, ssm):
     module = load_module("update_parameters")
-    return lambda newest: module.handler(
-        {"newestDate": newest, "execution": {"name": "run-1"}}, None
-    )
+    return lambda newest: module.handler(event(newest), None)
+
+
+SERVING_MODEL = "dev--linear-learner--20260110-0123abcd"
+
+
+def event(newest) -> dict:
+    return {
+        "newestDate": newest,
+        "execution": {"name": "run-1"},
+        "deployment": {"modelName": SERVING_MODEL, "endpointName": "dev--linear-learner"},
+    }
 
 
 def marker(ssm) -> str:
@@ -57,3 +67,34 @@ def test_a_corrupt_marker_is_not_overwritten(update, ssm):
     with pytest.raises(MarkerError, match=MARKER):
         update("2026-01-10")
     assert marker(ssm) == "yesterday"
+
+
+@pytest.mark.parametrize(
+    ("operation", "code"),
+    [("get_parameter", "ThrottlingException"), ("put_parameter", "AccessDeniedException")],
+)
+def test_ssm_refusing_the_marker_tells_the_truth_about_what_serves(
+    load_module, ssm, operation, code
+):
+    """The new model serves: the error (retried by the definition, then MarkerNotAdvanced's
+    cause) says so, names the model, and gives the command that sets the marker."""
+    module = load_module("update_parameters")
+    ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    with Stubber(module.SSM) as stub:
+        if operation == "put_parameter":
+            stub.add_response(
+                "get_parameter",
+                {"Parameter": {"Name": MARKER, "Value": "2026-01-09", "Type": "String"}},
+            )
+        stub.add_client_error(operation, code, "SSM said no")
+        with pytest.raises(MarkerWriteError) as raised:
+            module.handler(event("2026-01-10"), None)
+    message = str(raised.value)
+    assert f"The new model {SERVING_MODEL} IS serving on endpoint dev--linear-learner" in message
+    assert f"the marker {MARKER} could not be advanced to 2026-01-10" in message
+    assert code in message
+    assert (
+        f"aws ssm put-parameter --name {MARKER} --value 2026-01-10 --type String --overwrite"
+        in message
+    )
+    assert marker(ssm) == "2026-01-09"

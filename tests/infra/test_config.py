@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from contract.names import MAX_MODEL_NAME, MAX_SCOPE_LENGTH
 from infra.config import (
     DEFAULT_HYPERPARAMETERS,
     ConfigError,
@@ -169,6 +170,23 @@ def test_polling_bounds_are_checked_together() -> None:
     )
 
 
+def test_a_model_name_too_long_for_its_stack_names_the_key_and_the_length() -> None:
+    # `<stack>--<model>--<yyyymmdd>-<8 hex>` must fit SageMaker's 63 characters.
+    stack = "s" * 20
+    fits = "m" * (MAX_SCOPE_LENGTH - len("--") - len(stack))
+    models = json.dumps([{"name": fits}, {"name": fits + "x"}])
+    (problem,) = problems_of({"retraining:models": models}, stack=stack)
+    assert problem.startswith(f"retraining:models[1].name ('{fits}x') makes run resource names")
+    assert "of 64 characters" in problem and "more than SageMaker's 63" in problem
+    assert f"at most {len(fits)} characters" in problem
+
+
+def test_provider_settings_such_as_allowed_account_ids_are_accepted() -> None:
+    # aws:allowedAccountIds (documented in the stack files) is the AWS provider's own.
+    settings = parse_settings({**BASE, "aws:allowedAccountIds": '["123456789012"]'}, stack="dev")
+    assert settings.stack == "dev"
+
+
 def test_models_override_stack_defaults_and_problems_name_the_item() -> None:
     raw = {
         "retraining:trainingInstanceType": "ml.m5.large",
@@ -192,7 +210,8 @@ def test_models_override_stack_defaults_and_problems_name_the_item() -> None:
         }
     )
     assert any(
-        p.startswith("retraining:models[0].name must be at most 45 lower-case") for p in problems
+        p.startswith(f"retraining:models[0].name must be at most {MAX_MODEL_NAME} lower-case")
+        for p in problems
     )
     assert (
         'retraining:models[1].trainingWindowDays must be an integer from 1 to 36500, got "many"'

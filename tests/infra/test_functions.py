@@ -76,11 +76,14 @@ def test_variables_hold_values_from_config(runs: dict[str, ProgramRun]) -> None:
     check = dev["check_data"]["environment"]["variables"]
     assert check == {
         "BUCKET": "retraining-dev-123456789012-eu-west-1",
+        "CHANGED_HISTORY": "retrain",  # the default of the model's `changedHistory`
         "DATA_PREFIX": "data/linear-learner/train/",
         "LOG_LEVEL": "DEBUG",
         "MANIFEST_PREFIX": "data/linear-learner/manifests/",
-        "MARKER_PARAMETER": "/models/linear-learner/train/latest",
+        "MARKER_PARAMETER": "/retraining/dev/models/linear-learner/train/latest",
         "MODEL_NAME": "linear-learner",
+        "RUN_LOCK_KEY": "data/linear-learner/lock/run.lock",
+        "RUN_TIMEOUT_SECONDS": "30600",
         "STACK_NAME": "dev",
         "TIME_ZONE": "Europe/Paris",
         "TRAINING_WINDOW_DAYS": "14",

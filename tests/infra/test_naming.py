@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from contract import lambdas
-from contract.limits import MAX_MODEL_NAME
-from functions.naming import name_stem
+from contract import names as pipeline_names
+from contract.limits import MAX_NAME_LENGTH
+from contract.names import MAX_MODEL_NAME
 from infra.arns import Arns, parse_ecr_image, partition_of
 from infra.naming import (
     IAM_ROLE_NAME_MAX,
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.unit
 
 LONGEST_MODEL = "m" * MAX_MODEL_NAME
 LONGEST_STACK = "s" * 20
+# The longest model name the longest stack accepts (infra.config checks the sum).
+LONGEST_SCOPED_MODEL = "m" * (pipeline_names.MAX_SCOPE_LENGTH - len("--") - len(LONGEST_STACK))
 
 
 def test_bounded_keeps_short_names_and_hashes_long_ones() -> None:
@@ -46,11 +49,37 @@ def test_every_name_fits_even_for_the_longest_stack_and_model() -> None:
     assert len({names.function(s.key) for s in lambdas.ALL_FUNCTIONS}) == len(lambdas.ALL_FUNCTIONS)
 
 
-def test_run_resources_are_prefixed_by_the_model_name_as_the_functions_name_them() -> None:
-    # The IAM patterns (`<model>-*`) and the event rule rely on functions.naming keeping
-    # a valid model name as the stem of every training job / Model / EndpointConfig.
-    for model in ("linear-learner", LONGEST_MODEL, "a1-b2"):
-        assert f"{name_stem(model)}-" == ModelNames("dev", model).run_resource_prefix
+def test_what_the_pipeline_creates_is_named_by_stack_and_model_within_sagemaker_limits() -> None:
+    # The IAM patterns (`<stack>--<model>--*`) and the event rule rely on the functions
+    # naming every training job / Model / EndpointConfig with this prefix (contract.names).
+    names = ModelNames("dev", "linear-learner")
+    assert names.endpoint == "dev--linear-learner"
+    assert names.run_resource_prefix == "dev--linear-learner--"
+    assert names.marker_parameter == "/retraining/dev/models/linear-learner/train/latest"
+    longest = ModelNames(LONGEST_STACK, LONGEST_SCOPED_MODEL)
+    run_name = pipeline_names.run_resource_name(longest.stack, longest.model, "20260110-0123abcd")
+    assert run_name.startswith(longest.run_resource_prefix)
+    assert len(run_name) == MAX_NAME_LENGTH
+    assert len(longest.endpoint) <= MAX_NAME_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (("dev", "lab"), ("prod", "lab")),  # two stacks in one account
+        (("dev", "lab"), ("dev", "lab-b")),  # a model whose name extends ours
+        (("dev", "lab-b"), ("dev", "lab")),
+        (("dev", "lab"), ("dev-lab", "b")),  # a stack whose name extends ours
+        (("dev", "a-b"), ("dev-a", "b")),
+    ],
+)
+def test_no_prefix_of_one_pipeline_starts_another_pipelines_names(ours, theirs) -> None:
+    mine, other = ModelNames(*ours), ModelNames(*theirs)
+    other_run = pipeline_names.run_resource_name(other.stack, other.model, "20260110-0123abcd")
+    assert not other_run.startswith(mine.run_resource_prefix)
+    assert not other.endpoint.startswith(mine.run_resource_prefix)
+    assert other.endpoint != mine.endpoint
+    assert other.marker_parameter != mine.marker_parameter
 
 
 def test_arns_follow_the_service_formats() -> None:

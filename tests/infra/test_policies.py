@@ -25,9 +25,10 @@ pytestmark = pytest.mark.unit
 
 # Findings parliament reports (community auditors included) that are expected, and why.
 ALLOWED_FINDINGS = {
-    ("RESOURCE_MISMATCH", "states:ListExecutions"): (
-        "ListExecutions accepts a state machine OR a Map Run; parliament wants both resource "
-        "types, check_data only lists its state machine's executions"
+    ("RESOURCE_MISMATCH", "states:DescribeExecution"): (
+        "DescribeExecution accepts a standard OR an express execution; parliament wants both "
+        "resource types, check_data only describes its (standard) state machine's executions "
+        "to see whether the run lock's owner still runs"
     ),
     ("PERMISSIONS_MANAGEMENT_ACTIONS", "iam:passrole"): (
         "PassRole of exactly one role, conditioned on iam:PassedToService"
@@ -158,7 +159,7 @@ def statements_by_sid(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["Sid"]: s for s in document["Statement"]}
 
 
-def test_check_data_reads_data_writes_manifests_and_lists_its_own_executions() -> None:
+def test_check_data_reads_data_writes_manifests_and_holds_the_run_lock() -> None:
     s = statements_by_sid(function_policy("check_data", ACCESS))
     assert s["ListTrainingData"]["Resource"] == ["arn:aws:s3:::data-bucket"]
     assert s["ListTrainingData"]["Condition"] == {
@@ -167,10 +168,14 @@ def test_check_data_reads_data_writes_manifests_and_lists_its_own_executions() -
     assert s["ReadTrainingData"]["Resource"] == ["arn:aws:s3:::data-bucket/data/demand/train/*"]
     assert s["WriteManifests"]["Resource"] == ["arn:aws:s3:::data-bucket/data/demand/manifests/*"]
     assert s["ReadMarker"]["Resource"] == [
-        "arn:aws:ssm:eu-west-1:123456789012:parameter/models/demand/train/latest"
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/retraining/dev/models/demand/train/latest"
     ]
-    assert s["ListRunningExecutions"]["Resource"] == [
-        "arn:aws:states:eu-west-1:123456789012:stateMachine:retraining-dev-demand"
+    assert "ListRunningExecutions" not in s  # the run lock, not a listing, settles overlaps
+    assert s["HoldRunLock"]["Resource"] == ["arn:aws:s3:::data-bucket/data/demand/lock/run.lock"]
+    assert s["HoldRunLock"]["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    assert s["FindRunLock"]["Condition"] == {"StringLike": {"s3:prefix": ["data/demand/lock/*"]}}
+    assert s["DescribeLockOwner"]["Resource"] == [
+        "arn:aws:states:eu-west-1:123456789012:execution:retraining-dev-demand:*"
     ]
     assert s["WriteOwnLogs"]["Resource"] == [
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/retraining-dev-demand-check-data:*"
@@ -178,15 +183,24 @@ def test_check_data_reads_data_writes_manifests_and_lists_its_own_executions() -
     assert s["XRayTracing"]["Resource"] == ["*"]
 
 
+def test_release_run_lock_deletes_the_lock_and_starts_only_its_state_machine() -> None:
+    s = statements_by_sid(function_policy("release_run_lock", ACCESS))
+    assert s["HoldRunLock"]["Resource"] == ["arn:aws:s3:::data-bucket/data/demand/lock/run.lock"]
+    assert s["StartFollowUpRun"]["Action"] == ["states:StartExecution"]
+    assert s["StartFollowUpRun"]["Resource"] == [
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:retraining-dev-demand"
+    ]
+
+
 def test_sagemaker_run_resources_are_limited_to_this_models_runs() -> None:
     start = statements_by_sid(function_policy("start_training_job", ACCESS))
     assert start["StartTrainingJobs"]["Resource"] == [
-        "arn:aws:sagemaker:eu-west-1:123456789012:training-job/demand-*"
+        "arn:aws:sagemaker:eu-west-1:123456789012:training-job/dev--demand--*"
     ]
     deploy = statements_by_sid(function_policy("deploy_model", ACCESS))
     assert deploy["DeployEndpoint"]["Resource"] == [
-        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/demand",
-        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/demand-*",
+        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/dev--demand",
+        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/dev--demand--*",
     ]
     assert deploy["ListVersions"]["Resource"] == ["*"]
 

@@ -41,11 +41,15 @@ EXPECTED = {
     "dev": {
         **COMMON,
         "aws:s3/bucketNotification:BucketNotification": 1,
-        "aws:iam/role:Role": 12,
-        "aws:iam/rolePolicy:RolePolicy": 12,
-        "aws:lambda/function:Function": 9,
-        "retraining:pipeline:Function": 9,
-        "aws:cloudwatch/logGroup:LogGroup": 10,
+        # + stop_training_job (role, policy, function, log group).
+        "aws:iam/role:Role": 14,
+        # + on_sagemaker_event's and debounce_upload's right to their dead-letter queues.
+        "aws:iam/rolePolicy:RolePolicy": 16,
+        "aws:sqs/queue:Queue": 2,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
+        "aws:lambda/function:Function": 11,
+        "retraining:pipeline:Function": 11,
+        "aws:cloudwatch/logGroup:LogGroup": 12,
         "aws:cloudwatch/eventRule:EventRule": 3,
         "aws:cloudwatch/eventTarget:EventTarget": 3,
         "aws:lambda/permission:Permission": 3,
@@ -53,11 +57,14 @@ EXPECTED = {
     # prod alarms on bad runs and does not run on upload.
     "prod": {
         **COMMON,
-        "aws:iam/role:Role": 11,
-        "aws:iam/rolePolicy:RolePolicy": 11,
-        "aws:lambda/function:Function": 8,
-        "retraining:pipeline:Function": 8,
-        "aws:cloudwatch/logGroup:LogGroup": 9,
+        # + stop_training_job and release_run_lock (role, policy, function, log group each).
+        "aws:iam/role:Role": 13,
+        "aws:iam/rolePolicy:RolePolicy": 14,
+        "aws:sqs/queue:Queue": 1,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
+        "aws:lambda/function:Function": 10,
+        "retraining:pipeline:Function": 10,
+        "aws:cloudwatch/logGroup:LogGroup": 11,
         "aws:cloudwatch/eventRule:EventRule": 2,
         "aws:cloudwatch/eventTarget:EventTarget": 2,
         "aws:lambda/permission:Permission": 2,
@@ -221,8 +228,8 @@ def test_stack_outputs_describe_each_model(runs: dict[str, ProgramRun], stack: s
     sm_arn = f"arn:aws:states:eu-west-1:123456789012:stateMachine:retraining-{stack}-linear-learner"
     assert model["stateMachineArn"] == sm_arn
     assert model["stateMachineConsoleUrl"].endswith(f"#/statemachines/view/{sm_arn}")
-    assert model["endpointName"] == "linear-learner"
-    assert model["markerParameter"] == "/models/linear-learner/train/latest"
+    assert model["endpointName"] == f"{stack}--linear-learner"
+    assert model["markerParameter"] == f"/retraining/{stack}/models/linear-learner/train/latest"
     assert model["bucket"] == f"retraining-{stack}-123456789012-eu-west-1"
     functions = {
         r.inputs["name"]: r.state["arn"]
@@ -265,10 +272,10 @@ def test_sagemaker_events_resume_waits_only_when_terminal(runs: dict[str, Progra
     endpoint = rules["retraining-prod-linear-learner-endpoint-events"]
     assert training["source"] == endpoint["source"] == ["aws.sagemaker"]
     assert training["detail-type"] == ["SageMaker Training Job State Change"]
-    assert training["detail"]["TrainingJobName"] == [{"prefix": "linear-learner-"}]
+    assert training["detail"]["TrainingJobName"] == [{"prefix": "prod--linear-learner--"}]
     assert set(training["detail"]["TrainingJobStatus"]) == set(status.TERMINAL_STATUSES["training"])
     assert not set(training["detail"]["TrainingJobStatus"]) & set(status.TRAINING_WAITING)
-    assert endpoint["detail"]["EndpointName"] == ["linear-learner"]
+    assert endpoint["detail"]["EndpointName"] == ["prod--linear-learner"]
     # Endpoint events spell statuses IN_SERVICE, ...: a rule with Describe's spelling
     # (InService) never matches, and every deployment waits for the safety poll.
     assert set(endpoint["detail"]["EndpointStatus"]) == {

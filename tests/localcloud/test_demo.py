@@ -40,9 +40,10 @@ def test_the_demo_runs_the_three_scenarios_and_writes_its_report(tmp_path: Path)
         assert run["transitions"] == len(run["states"])
 
     endings = [run["states"][-1] for run in written["runs"]]
-    trained = [run for run in written["runs"] if run["states"][-1] == p.UPDATE_PARAMETERS]
+    trained = [run for run in written["runs"] if run["states"][-1] == p.RELEASE_RUN_LOCK]
     # 1: trains and creates the endpoint; 2: no new data; 3: retrains and updates it.
-    assert endings.count(p.UPDATE_PARAMETERS) == 2
+    assert endings.count(p.RELEASE_RUN_LOCK) == 2
+    assert all(p.UPDATE_PARAMETERS in run["states"] for run in trained)
     assert p.NO_NEW_DATA in endings
     first, third = trained
     assert first["marker_before"] is None and first["marker_after"] is not None

@@ -124,8 +124,13 @@ def _versioning(resource: DeployedResource, inputs: dict[str, Any]) -> None:
 
 
 def _lifecycle(resource: DeployedResource, inputs: dict[str, Any]) -> None:
-    (rule,) = _client("s3").get_bucket_lifecycle_configuration(Bucket=resource.id)["Rules"]
-    (declared,) = inputs["rules"]
+    rules = _client("s3").get_bucket_lifecycle_configuration(Bucket=resource.id)["Rules"]
+    assert [r["ID"] for r in rules] == [d["id"] for d in inputs["rules"]]
+    for run_records, declared_records in zip(rules[:-1], inputs["rules"][:-1], strict=True):
+        # Each model's manifests and callback tokens expire under their own prefix.
+        assert run_records["Filter"]["Prefix"] == declared_records["filter"]["prefix"]
+        assert run_records["Expiration"]["Days"] == declared_records["expiration"]["days"]
+    rule, declared = rules[-1], inputs["rules"][-1]
     assert rule["ID"] == declared["id"]
     assert rule["Status"] == "Enabled"
     noncurrent = declared["noncurrentVersionExpiration"]["noncurrentDays"]
@@ -198,6 +203,24 @@ def _function(resource: DeployedResource, inputs: dict[str, Any]) -> None:
         "SystemLogLevel": declared["systemLogLevel"],
     }
     assert function.logs_group_name == declared["logGroup"]
+    concurrency = _client("lambda").get_function_concurrency(FunctionName=resource.id)
+    assert concurrency["ReservedConcurrentExecutions"] == inputs["reservedConcurrentExecutions"]
+
+
+def _event_invoke_config(resource: DeployedResource, inputs: dict[str, Any]) -> None:
+    config = _client("lambda").get_function_event_invoke_config(FunctionName=inputs["functionName"])
+    assert config["MaximumRetryAttempts"] == inputs["maximumRetryAttempts"]
+    on_failure = inputs["destinationConfig"]["onFailure"]["destination"]
+    assert config["DestinationConfig"]["OnFailure"]["Destination"] == on_failure
+
+
+def _dead_letter_queue(resource: DeployedResource, inputs: dict[str, Any]) -> None:
+    attributes = _client("sqs").get_queue_attributes(QueueUrl=resource.id, AttributeNames=["All"])[
+        "Attributes"
+    ]
+    assert attributes["QueueArn"] == resource.arn
+    assert int(attributes["MessageRetentionPeriod"]) == inputs["messageRetentionSeconds"]
+    assert attributes["SqsManagedSseEnabled"] == "true"
 
 
 def _permission(resource: DeployedResource, inputs: dict[str, Any]) -> None:
@@ -335,6 +358,8 @@ PROBES: dict[str, Probe] = {
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _event_invoke_config,
+    "aws:sqs/queue:Queue": _dead_letter_queue,
 }
 
 
@@ -485,14 +510,20 @@ def test_a_deployed_function_runs_with_its_code_handler_and_environment(dev: Dep
     try:
         response = _client("lambda").invoke(
             FunctionName=function,
-            Payload=json.dumps({"newestDate": "2026-01-02", "execution": {"name": "t"}}),
+            Payload=json.dumps(
+                {
+                    "newestDate": "2026-01-02",
+                    "execution": {"name": "t"},
+                    "deployment": {"modelName": "m", "endpointName": "e"},
+                }
+            ),
         )
         result = json.loads(response["Payload"].read())
     finally:
         runtime.close()
     assert "FunctionError" not in response, result
     assert result == {"before": None, "after": "2026-01-02", "advanced": True}
-    marker = _client("ssm").get_parameter(Name="/models/linear-learner/train/latest")
+    marker = _client("ssm").get_parameter(Name=ModelNames("dev", MODEL).marker_parameter)
     assert marker["Parameter"]["Value"] == "2026-01-02"
 
 
@@ -567,11 +598,11 @@ def _run(program: Callable[[], None]) -> MotoMocks:
 
 def _queue() -> None:
     # Any type the pipeline does not use (SQS: its module imports fast, unlike EC2's).
-    aws.sqs.Queue("jobs", name="localcloud-deploy-jobs", visibility_timeout_seconds=45)
+    aws.sqs.QueuePolicy("jobs", queue_url="https://sqs.eu-west-1.amazonaws.com/1/j", policy="{}")
 
 
 def test_an_unknown_resource_type_is_named(cloud: None) -> None:
-    with pytest.raises(ProgramFailed, match=r"aws:sqs/queue:Queue 'jobs'"):
+    with pytest.raises(ProgramFailed, match=r"aws:sqs/queuePolicy:QueuePolicy 'jobs'"):
         _run(_queue)
 
 
@@ -586,16 +617,17 @@ def test_an_input_that_would_be_dropped_is_named(cloud: None) -> None:
 def test_not_emulated_types_are_reported_not_created(
     cloud: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(deploy.NOT_EMULATED, "aws:sqs/queue:Queue", "no queue in the pipeline")
+    monkeypatch.setitem(
+        deploy.NOT_EMULATED, "aws:sqs/queuePolicy:QueuePolicy", "no queue policy in the pipeline"
+    )
     mocks = MotoMocks(REGION)
     run = run_program("dev", mocks, program=_queue)
     assert [(s.type, s.name, s.reason) for s in mocks.skipped] == [
-        ("aws:sqs/queue:Queue", "jobs", "no queue in the pipeline")
+        ("aws:sqs/queuePolicy:QueuePolicy", "jobs", "no queue policy in the pipeline")
     ]
     assert mocks.created == []
-    (queue,) = run.resources
-    assert (queue.id, queue.state["visibilityTimeoutSeconds"]) == ("jobs", 45)
-    assert _client("sqs").list_queues().get("QueueUrls", []) == []
+    (policy,) = run.resources
+    assert (policy.id, policy.state["policy"]) == ("jobs", "{}")
 
 
 def test_mocks_refuse_to_run_outside_moto(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -142,19 +142,19 @@ def test_schedule_starts_a_run_that_trains_and_deploys(transcript: Transcript) -
     waited = transcript.block("wait")
     assert waited[-1].startswith(f"run {run[1]}: SUCCEEDED")
     states = [state for _, state in _states(waited)]
-    assert states[-1] == pipeline.UPDATE_PARAMETERS
+    assert states[-2:] == [pipeline.UPDATE_PARAMETERS, pipeline.RELEASE_RUN_LOCK]
     assert any(line.endswith("-> succeeded") for line in waited)
     row = transcript.block("runs")[1]
     assert run[1] in row
-    assert re.search(rf"SUCCEEDED\s+{pipeline.UPDATE_PARAMETERS}\s+\d+", row)
+    assert re.search(rf"SUCCEEDED\s+{pipeline.RELEASE_RUN_LOCK}\s+\d+", row)
 
 
 def test_show_lists_the_states_in_order_with_virtual_times(transcript: Transcript) -> None:
     shown = transcript.block("show 1")
     states = _states(shown)
     names = [name for _, name in states]
-    assert names[0] == pipeline.CHECK_DATA
-    assert names[-1] == pipeline.UPDATE_PARAMETERS
+    assert names[:2] == [pipeline.WRAP_INPUT, pipeline.CHECK_DATA]
+    assert names[-2:] == [pipeline.UPDATE_PARAMETERS, pipeline.RELEASE_RUN_LOCK]
     order = [pipeline.START_TRAINING_JOB, pipeline.JOB_COMPLETED, pipeline.DEPLOY_MODEL]
     assert [names.index(s) for s in order] == sorted(names.index(s) for s in order)
     times = [moment for moment, _ in states]

@@ -22,15 +22,13 @@ from contract import lambdas
 from contract.document import (
     DATA_DECISION,
     DECISION_TRAIN,
-    POLL_COUNT,
-    POLL_TIMEOUT_SECONDS,
     STATUS_POLL,
     STATUS_SERVING,
     STATUS_STAGE,
     STATUS_STATUS,
 )
 from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING
-from contract.waits import next_poll_timeout
+from functions.polling import Polling
 from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
 from localcloud.stepfunctions.interpreter import (
@@ -63,6 +61,7 @@ class Outcome:
     transitions: int
     history_events: int
     invoked: dict[str, int]
+    seconds: float  # virtual time from the execution's start to its end
 
 
 def _zip() -> bytes:
@@ -140,6 +139,7 @@ class StubbedPipeline:
             transitions=len(states),
             history_events=len(events),
             invoked=invoked,
+            seconds=(described["stopDate"] - described["startDate"]).total_seconds(),
         )
 
     def _history(self, execution: str) -> Iterator[dict[str, Any]]:
@@ -160,7 +160,7 @@ class StubbedPipeline:
         }
         sfn = self.sfn
 
-        def status_doc(stage: str, status: str, poll: dict[str, int], name: str) -> dict:
+        def status_doc(stage: str, status: str, poll: dict[str, Any], name: str) -> dict:
             return {
                 STATUS_STAGE: stage,
                 STATUS_STATUS: status,
@@ -172,8 +172,9 @@ class StubbedPipeline:
                 STATUS_POLL: poll,
             }
 
-        def first_poll(event: dict) -> dict[str, int]:
-            return {POLL_COUNT: 0, POLL_TIMEOUT_SECONDS: event["polling"]["initialSeconds"]}
+        def first_poll(event: dict) -> dict[str, Any]:
+            # The real poll arithmetic (deadline stamped, timeouts capped by it).
+            return Polling.from_event(event).first()
 
         def check_data(event: dict) -> dict:
             return {DATA_DECISION: DECISION_TRAIN, "newestDate": "2026-01-02"}
@@ -187,14 +188,8 @@ class StubbedPipeline:
         def get_status(event: dict) -> dict:
             previous = event["status"]
             stage = previous[STATUS_STAGE]
-            poll = previous[STATUS_POLL]
             status = remaining[stage].pop(0) if remaining[stage] else "InProgress"
-            next_poll = {
-                POLL_COUNT: poll[POLL_COUNT] + 1,
-                POLL_TIMEOUT_SECONDS: next_poll_timeout(
-                    poll[POLL_TIMEOUT_SECONDS], event["polling"]["maxSeconds"]
-                ),
-            }
+            next_poll = Polling.from_event(event).after(previous[STATUS_POLL])
             return status_doc(stage, status, next_poll, previous["name"])
 
         def await_status(event: dict) -> dict:
@@ -212,6 +207,7 @@ class StubbedPipeline:
             lambdas.DEPLOY_MODEL.key: deploy_model,
             lambdas.NOTIFY_SLACK.key: lambda event: {"posted": False, "reason": "disabled"},
             lambdas.UPDATE_PARAMETERS.key: lambda event: {"advanced": True},
+            lambdas.STOP_TRAINING_JOB.key: lambda event: {"stopped": True},
         }
         for key, stub in stubs.items():
             self.runtime.stub(key, stub)

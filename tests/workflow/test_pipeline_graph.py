@@ -194,6 +194,26 @@ def test_notifications_never_fail_the_run():
         assert catch_all["Next"] == states[name]["Next"], f"{name}'s failure must carry on"
 
 
+def test_stopping_the_training_job_never_hides_the_original_error():
+    """StopTrainingJob writes $.stop, never $.error; failing or not, the run goes on to tell
+    Slack the error that failed it."""
+    states = _definition()["States"]
+    stop = states[p.STOP_TRAINING_JOB]
+    assert stop["ResultPath"] == "$.stop"
+    assert stop["Next"] == p.NOTIFY_FAILURE
+    (catch_all,) = stop["Catch"]
+    assert catch_all == {
+        "ErrorEquals": ["States.ALL"],
+        "Next": p.NOTIFY_FAILURE,
+        "ResultPath": "$.stop",
+    }
+    # Every failure that can come while the job runs passes StopTrainingBranch.
+    for name in (p.START_TRAINING_JOB, p.CHECK_STATUS_WAIT, p.GET_STATUS):
+        assert states[name]["Catch"][-1]["Next"] == p.STOP_TRAINING_BRANCH, name
+    for name in (p.STATUS_CHECK_TIMED_OUT, p.STATUS_UNREADABLE):
+        assert states[name]["Next"] == p.STOP_TRAINING_BRANCH, name
+
+
 def test_task_timeouts_follow_the_function_timeouts():
     states = _definition()["States"]
     assert states[p.CHECK_DATA]["TimeoutSeconds"] == lambdas.CHECK_DATA.timeout_seconds + 30
@@ -215,18 +235,20 @@ def test_task_timeouts_follow_the_function_timeouts():
     ids=["default", "28-days", "spot-28-days-hourly"],
 )
 def test_every_loop_is_bounded_and_the_worst_case_history_fits(options):
-    """The poll loop ends after the polls covering the deadline; the worst case (no event
-    ever arrives, the longest training, then the longest deployment) stays well below
-    Step Functions' 25,000-event history limit, and within the machine's own timeout."""
+    """The poll loop ends at the stage's deadline (GetStatus's `deadlinePassed`), and after
+    a few spare polls past those covering it at the latest; the worst case (the longest
+    training, then the longest deployment, every spare poll used) stays well below Step
+    Functions' 25,000-event history limit, and within the machine's own timeout."""
     definition = _definition(options)
     assert definition["TimeoutSeconds"] == options.state_machine_timeout_seconds
     rules = json.dumps(definition["States"][p.CHECK_STATUS_BRANCH])
-    assert f'"NumericGreaterThanEquals": {options.training_max_polls}' in rules
-    assert f'"NumericGreaterThanEquals": {options.deployment_max_polls}' in rules
+    assert '"Variable": "$.status.poll.deadlinePassed"' in rules
+    assert f'"NumericGreaterThanEquals": {options.training_poll_cap}' in rules
+    assert f'"NumericGreaterThanEquals": {options.deployment_poll_cap}' in rules
     # Events per poll: CheckStatusWait (entered, scheduled, started, submitted, timed out,
     # exited), GetStatus (entered, scheduled, started, succeeded, exited), the Choice
     # (entered, exited) = 13, plus up to 6 per retried Lambda attempt; we allow 20.
-    polls = options.training_max_polls + options.deployment_max_polls
+    polls = options.training_poll_cap + options.deployment_poll_cap
     fixed = 200  # every other state once, generously, with retries
     assert polls * 20 + fixed < 25_000
     covered = sum(options.poll_timeouts(options.training_deadline_seconds))

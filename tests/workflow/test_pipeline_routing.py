@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import botocore.session
 import pytest
@@ -24,10 +25,13 @@ from contract.document import (
     DECISION_TRAIN,
     DECISIONS,
     KEY_DATA,
+    KEY_DEPLOYMENT,
     KEY_ERROR,
     KEY_NOTIFICATION,
     KEY_STATUS,
+    KEY_TRAINING,
     POLL_COUNT,
+    POLL_DEADLINE_PASSED,
     POLL_TIMEOUT_SECONDS,
     STATUS_POLL,
     STATUS_SERVING,
@@ -75,6 +79,7 @@ poll = st.fixed_dictionaries(
     optional={
         POLL_COUNT: st.integers(min_value=0, max_value=10_000) | json_scalars,
         POLL_TIMEOUT_SECONDS: st.integers(min_value=1, max_value=86_400) | json_scalars,
+        POLL_DEADLINE_PASSED: st.booleans() | json_scalars,
     },
 )
 status_document = st.fixed_dictionaries(
@@ -102,6 +107,8 @@ documents = st.fixed_dictionaries(
         KEY_STATUS: status_document | json_scalars,
         KEY_ERROR: st.fixed_dictionaries({"Error": st.text(), "Cause": st.text()}),
         KEY_NOTIFICATION: st.dictionaries(st.text(), json_scalars, max_size=3),
+        KEY_TRAINING: status_document | json_scalars,
+        KEY_DEPLOYMENT: status_document | json_scalars,
     },
 )
 
@@ -122,31 +129,51 @@ def test_totality_every_choice_routes_every_document_to_a_state(state, document)
 def test_totality_over_every_botocore_status_of_every_stage(state, stage, status):
     for serving in (True, False):
         for count in (0, 1, 10_000):
-            doc = routing.status_document(stage, status, serving=serving, poll_count=count)
-            assert MACHINE.route(state, doc) in MACHINE.states
+            for passed in (True, False):
+                doc = routing.status_document(
+                    stage, status, serving=serving, poll_count=count, deadline_passed=passed
+                )
+                assert MACHINE.route(state, doc) in MACHINE.states
 
 
-def expected_route(state: str, stage: str, status: str, serving: bool, count: int) -> str:
+def expected_route(
+    state: str, stage: str, status: str, *, serving: bool, count: int, deadline_passed: bool
+) -> str:
     """The documented routing, stated from the classification (not from the rules)."""
-    options = p.PipelineOptions()
-    max_polls = {STAGE_TRAINING: options.training_max_polls}.get(
-        stage, options.deployment_max_polls
-    )
     if state == p.CHECK_STATUS_BRANCH:
         if is_terminal(stage, status):
             return p.NOTIFY_SLACK
-        return p.STATUS_CHECK_TIMED_OUT if count >= max_polls else p.CHECK_STATUS_WAIT
+        # The deadline is time (GetStatus's verdict); the poll cap is the last resort.
+        options = p.PipelineOptions()
+        cap = options.training_poll_cap
+        if stage == STAGE_DEPLOYMENT:
+            cap = options.deployment_poll_cap
+        used_up = deadline_passed or count >= cap
+        return p.STATUS_CHECK_TIMED_OUT if used_up else p.CHECK_STATUS_WAIT
     if stage == STAGE_TRAINING:
         if status in TRAINING_SUCCEEDED:
             return p.JOB_COMPLETED
         if status in TRAINING_FAILED:
-            return p.JOB_FAILED
+            return FINAL_FAILURE
         return p.CHECK_STATUS_WAIT
     if status in ENDPOINT_SUCCEEDED:
-        return p.DEPLOYMENT_COMPLETED if serving else p.DEPLOYMENT_FAILED
+        return p.DEPLOYMENT_COMPLETED if serving else FINAL_FAILURE
     if status in ENDPOINT_FAILED:
-        return p.DEPLOYMENT_FAILED
+        return FINAL_FAILURE
     return p.CHECK_STATUS_WAIT
+
+
+# A final failure passes through the run lock's release, then FailureBranch picks the Fail
+# state by what the run reached.
+FINAL_FAILURE = p.RELEASE_RUN_LOCK_AFTER_FAILURE
+
+
+def through_release(target: str, stage: str, document: dict[str, Any]) -> str:
+    """The Fail state a NotifySlackBranch target ends in (a deployment had $.training)."""
+    if target != FINAL_FAILURE:
+        return target
+    reached = {**document, KEY_TRAINING: {}} if stage == STAGE_DEPLOYMENT else document
+    return MACHINE.route(p.FAILURE_BRANCH, reached)
 
 
 @pytest.mark.parametrize("state", [p.NOTIFY_SLACK_BRANCH, p.CHECK_STATUS_BRANCH])
@@ -155,10 +182,17 @@ def expected_route(state: str, stage: str, status: str, serving: bool, count: in
     status=st.sampled_from(ALL_STATUSES) | st.text(),
     serving=st.booleans(),
     count=st.integers(min_value=0, max_value=500),
+    deadline_passed=st.booleans(),
 )
-def test_correctness_routing_equals_the_documented_table(state, stage, status, serving, count):
-    doc = routing.status_document(stage, status, serving=serving, poll_count=count)
-    assert MACHINE.route(state, doc) == expected_route(state, stage, status, serving, count)
+def test_correctness_routing_equals_the_documented_table(  # noqa: PLR0917 - hypothesis
+    state, stage, status, serving, count, deadline_passed
+):
+    doc = routing.status_document(
+        stage, status, serving=serving, poll_count=count, deadline_passed=deadline_passed
+    )
+    assert MACHINE.route(state, doc) == expected_route(
+        state, stage, status, serving=serving, count=count, deadline_passed=deadline_passed
+    )
 
 
 # The routing decided for each SageMaker status, written out by hand from SageMaker's documented
@@ -196,13 +230,14 @@ def test_every_botocore_status_has_a_decided_route(stage):
 def test_routing_equals_the_hand_written_decisions(stage, status):
     decided = DECIDED_ROUTES[(stage, status)]
     serving = routing.status_document(stage, status, serving=True, poll_count=0)
-    assert MACHINE.route(p.NOTIFY_SLACK_BRANCH, serving) == decided
+    assert through_release(MACHINE.route(p.NOTIFY_SLACK_BRANCH, serving), stage, serving) == decided
     after_poll = MACHINE.route(p.CHECK_STATUS_BRANCH, serving)
     assert after_poll == (WAIT if decided == WAIT else p.NOTIFY_SLACK)
     if decided == p.DEPLOYMENT_COMPLETED:
         # InService with the previous config: the update was rolled back.
         rolled_back = routing.status_document(stage, status, serving=False, poll_count=0)
-        assert MACHINE.route(p.NOTIFY_SLACK_BRANCH, rolled_back) == p.DEPLOYMENT_FAILED
+        target = MACHINE.route(p.NOTIFY_SLACK_BRANCH, rolled_back)
+        assert through_release(target, stage, rolled_back) == p.DEPLOYMENT_FAILED
 
 
 @given(decision=st.sampled_from(DECISIONS) | st.text())
@@ -210,7 +245,7 @@ def test_check_data_branch_trains_only_on_a_train_decision(decision):
     target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: {DATA_DECISION: decision}})
     expected = {
         DECISION_TRAIN: p.START_TRAINING_JOB,
-        DECISION_RUN_IN_PROGRESS: p.ANOTHER_RUN_IN_PROGRESS,
+        DECISION_RUN_IN_PROGRESS: p.NOTIFY_RUN_IN_PROGRESS,
     }.get(decision, p.NO_NEW_DATA)
     assert target == expected
 
@@ -225,7 +260,9 @@ def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
     if decision == DECISION_TRAIN:
         assert target == p.START_TRAINING_JOB
     elif decision == DECISION_RUN_IN_PROGRESS:
-        assert target == p.ANOTHER_RUN_IN_PROGRESS
+        assert target == p.NOTIFY_RUN_IN_PROGRESS
+        rendered = json.loads(MACHINE.to_json())["States"][p.NOTIFY_RUN_IN_PROGRESS]
+        assert rendered["Next"] == p.ANOTHER_RUN_IN_PROGRESS
     elif isinstance(ignored, int | float) and not isinstance(ignored, bool) and ignored > 0:
         assert target == p.NOTIFY_IGNORED_FILES
         rendered = json.loads(MACHINE.to_json())["States"][p.NOTIFY_IGNORED_FILES]
@@ -234,11 +271,44 @@ def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
         assert target == p.NO_NEW_DATA
 
 
-@given(stage=stages)
-def test_failure_branch_fails_the_stage_that_failed(stage):
-    target = MACHINE.route(p.FAILURE_BRANCH, {KEY_STATUS: {STATUS_STAGE: stage}})
-    expected = p.DEPLOYMENT_FAILED if stage == STAGE_DEPLOYMENT else p.JOB_FAILED
-    assert target == expected
+@given(
+    stage=stages,
+    trained=st.booleans(),
+    deployed=st.booleans(),
+    error=st.sampled_from(["MarkerWriteError", "Lambda.TooManyRequestsException"]) | st.text(),
+)
+def test_failure_branch_fails_by_what_the_run_reached(stage, trained, deployed, error):
+    """Not by the stage watched last: a failure after training completed (DeployModel
+    throttled, the endpoint never settling) is a deployment failure; after the deployment
+    completed, only the marker can have failed and the new model serves."""
+    document = {KEY_STATUS: {STATUS_STAGE: stage}, KEY_ERROR: {"Error": error, "Cause": ""}}
+    if trained:
+        document[KEY_TRAINING] = {STATUS_STAGE: STAGE_TRAINING}
+    if deployed:
+        document[KEY_DEPLOYMENT] = {STATUS_STAGE: STAGE_DEPLOYMENT}
+    target = MACHINE.route(p.FAILURE_BRANCH, document)
+    if deployed:
+        assert target == p.MARKER_NOT_ADVANCED
+    elif trained:
+        assert target == p.DEPLOYMENT_FAILED
+    else:
+        assert target == p.JOB_FAILED
+
+
+def test_a_deploy_model_failure_after_training_is_a_deployment_failure():
+    """The issue's case: DeployModel throttled leaves $.status at the completed training."""
+    training = routing.status_document(STAGE_TRAINING, "Completed")
+    document = {**training, KEY_TRAINING: training[KEY_STATUS]}
+    assert MACHINE.route(p.FAILURE_BRANCH, document) == p.DEPLOYMENT_FAILED
+
+
+@given(stage=stages, name=st.text(min_size=1) | json_scalars)
+def test_only_a_run_watching_its_training_job_stops_it(stage, name):
+    target = MACHINE.route(
+        p.STOP_TRAINING_BRANCH, {KEY_STATUS: {STATUS_STAGE: stage, "name": name}}
+    )
+    watching_training = stage == STAGE_TRAINING and isinstance(name, str)
+    assert target == (p.STOP_TRAINING_JOB if watching_training else p.NOTIFY_FAILURE)
 
 
 def test_the_original_routing_fails_where_ours_does_not():
