@@ -4,6 +4,12 @@ PYTHON      ?= python3
 UV_VERSION  := 0.13.8
 STACK       ?= dev
 PYTEST_ARGS ?=
+# The suite runs on every core (pytest-xdist). tests/conftest.py puts each test file in an
+# xdist group (tests/e2e as a whole: its package-scoped LocalCloud), and `loadgroup` keeps a
+# group on one worker, so expensive module and package fixtures (a deployed LocalCloud, a
+# moto mock) are built once. `make test PYTEST_WORKERS=0` runs in this process (pdb, profiler).
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
 
 TOOLS := .tools
 UV    := $(TOOLS)/bin/uv
@@ -15,7 +21,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_PYTHON := $(PYTHON)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install demo test properties lint bench plan readme clean
+.PHONY: help install demo test properties lint bench plan probes readme clean
 
 help:
 	@echo "make demo          the whole pipeline, end to end, on the embedded runtime (localcloud)"
@@ -23,6 +29,7 @@ help:
 	@echo "make properties    only the state machine's property tests (HYPOTHESIS_PROFILE=ci for more examples)"
 	@echo "make lint          ruff + mypy"
 	@echo "make bench         orchestration cost and speed, ours vs the original design (out/bench.json)"
+	@echo "make probes        bad inputs, faults and races on the embedded runtime, each judged (out/probes.json)"
 	@echo "make plan STACK=dev|prod   the resources a stack declares (out/plan-<stack>.json)"
 	@echo "make readme        regenerate the generated parts of README.md"
 
@@ -40,10 +47,10 @@ demo: $(SYNCED)
 	$(BIN)/python -m localcloud demo --stack dev
 
 test: $(SYNCED)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 properties: $(SYNCED)
-	$(BIN)/python -m pytest -m properties $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m properties $(PYTEST_ARGS)
 
 lint: $(SYNCED)
 	$(BIN)/ruff check .
@@ -52,6 +59,9 @@ lint: $(SYNCED)
 
 bench: $(SYNCED)
 	$(BIN)/python -m localcloud.bench --with-tests
+
+probes: $(SYNCED)
+	$(BIN)/python -m localcloud probes
 
 plan: $(SYNCED)
 	$(BIN)/python -m localcloud plan --stack $(STACK)

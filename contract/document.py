@@ -10,6 +10,7 @@ JSONPath, one owner per top-level key:
                     {stage, status, name, message, serving, poll: {count, timeoutSeconds,
                     startedAt, deadlineAt, deadlinePassed}, ...}
     $.training      JobCompleted (a copy of $.status when training completed)
+    $.evaluation    EvaluateModel: the quality gate's scores and decision (functions.quality_gate)
     $.deployment    DeploymentCompleted (a copy of $.status when the endpoint is in service)
     $.notification  NotifySlack / NotifyFailure: what was posted (or why not)
     $.wake          CheckStatusWait: why the wait ended (state-change event or timeout)
@@ -33,7 +34,16 @@ INPUT_TRIGGER: Final = "trigger"
 # true lets a run train and deploy a window that ends before the serving model's (a deliberate
 # rollback to older data); without it such a run is refused rather than silently rolling back.
 INPUT_ALLOW_OLDER_WINDOW: Final = "allowOlderWindow"
-INPUT_FIELDS: Final = (INPUT_FORCE, INPUT_SCHEDULED_TIME, INPUT_TRIGGER, INPUT_ALLOW_OLDER_WINDOW)
+# true makes the quality gate advisory for this run: the scores are computed and reported, and
+# a model the bounds would reject is deployed anyway, marked `overridden`.
+INPUT_OVERRIDE_QUALITY_GATE: Final = "overrideQualityGate"
+INPUT_FIELDS: Final = (
+    INPUT_FORCE,
+    INPUT_SCHEDULED_TIME,
+    INPUT_TRIGGER,
+    INPUT_ALLOW_OLDER_WINDOW,
+    INPUT_OVERRIDE_QUALITY_GATE,
+)
 TRIGGER_SCHEDULE: Final = "schedule"
 TRIGGER_UPLOAD: Final = "upload"
 TRIGGER_MANUAL: Final = "manual"
@@ -46,6 +56,7 @@ KEY_INPUT: Final = "input"  # the execution input, wrapped by the first state
 KEY_DATA: Final = "data"
 KEY_STATUS: Final = "status"
 KEY_TRAINING: Final = "training"
+KEY_EVALUATION: Final = "evaluation"
 KEY_DEPLOYMENT: Final = "deployment"
 KEY_NOTIFICATION: Final = "notification"
 KEY_WAKE: Final = "wake"
@@ -63,6 +74,46 @@ DECISIONS: Final = (DECISION_TRAIN, DECISION_NO_NEW_DATA, DECISION_RUN_IN_PROGRE
 # it for a follow-up run (it had data the owner does not train on).
 DATA_RUNNING_EXECUTION: Final = "runningExecution"
 DATA_FOLLOW_UP_REQUESTED: Final = "followUpRequested"
+
+# The serving model covered a newer date than the marker (a run's marker write failed after
+# its model went into service): CheckData advanced the marker first. `{before, after,
+# servingRun, endpointConfigName, fingerprintsPromoted}`; absent when nothing was repaired.
+DATA_MARKER_REPAIRED: Final = "markerRepaired"
+
+# --- the holdout ($.data): the newest days of the window, never trained on by this run --------
+DATA_MANIFEST_URI: Final = "manifestUri"  # the training channel's ManifestFile
+DATA_HOLDOUT_MANIFEST_URI: Final = "holdoutManifestUri"  # the test channel's ManifestFile
+DATA_HOLDOUT_FILE_COUNT: Final = "holdoutFileCount"
+DATA_HOLDOUT_START: Final = "holdoutStart"  # first and last date of the holdout
+DATA_HOLDOUT_END: Final = "holdoutEnd"
+DATA_OVERRIDE_QUALITY_GATE: Final = INPUT_OVERRIDE_QUALITY_GATE  # the run input, as validated
+# The run input, as validated: UpdateParameters then sets the marker to this run's newest date
+# even when that moves it back, so the newer days the older model lacks are trained next run.
+DATA_ALLOW_OLDER_WINDOW: Final = INPUT_ALLOW_OLDER_WINDOW
+# The training jobs CheckData stopped because the run whose lock it reclaimed (aborted, timed
+# out) left them running: functions.orphaned_training.
+DATA_ORPHANED_JOBS_STOPPED: Final = "orphanedJobsStopped"
+
+# --- the drift report ($.data.drift, functions.drift): the new files against the window's rest -
+# `{threshold, newCount, baselineCount, withoutStatsCount, shiftedCount, shifted: [{column,
+# name, statistic, value, newMean, baselineMean, newSd, baselineSd}], summary}`.
+DATA_DRIFT: Final = "drift"
+DRIFT_THRESHOLD: Final = "threshold"
+DRIFT_NEW_FILES: Final = "newCount"  # files this run read for the first time
+DRIFT_BASELINE_FILES: Final = "baselineCount"  # the rest of the window, with recorded stats
+DRIFT_FILES_WITHOUT_STATS: Final = "withoutStatsCount"  # recorded before stats: left out
+DRIFT_SHIFTED: Final = "shifted"  # the columns that shifted (the first functions.drift.MAX_SHOWN)
+DRIFT_SHIFTED_COUNT: Final = "shiftedCount"
+DRIFT_SUMMARY: Final = "summary"  # one line for people: Slack, the session
+# The statistic a column shifted by: standardized mean difference, or sd ratio.
+DRIFT_MEAN_SHIFT: Final = "meanShift"
+DRIFT_SD_RATIO: Final = "sdRatio"
+
+# --- the quality gate's decision ($.evaluation.decision) ------------------------------------
+EVALUATION_DECISION: Final = "decision"
+GATE_DEPLOY: Final = "deploy"
+GATE_REJECT: Final = "reject"
+GATE_DECISIONS: Final = (GATE_DEPLOY, GATE_REJECT)
 
 # --- fields inside $.data and $.status that the Choice states read ----------------------------
 DATA_DECISION: Final = "decision"

@@ -15,8 +15,18 @@ exactly what the functions raise.
 - `MarkerError` (check_data, update_parameters): the SSM marker is not a YYYY-MM-DD date.
 - `RunLockError` (check_data, release_run_lock): the model's run lock object is unreadable,
   or stayed contended through every attempt.
+- `EndpointNotReadyError` (check_data): the model's endpoint exists but is not InService
+  (broken, or busy with a change no run of this pipeline makes): the run stops before it
+  takes the run lock, trains or writes anything.
+- `TrainingStartError` (start_training_job): the function failed after this run's training
+  job may have been created; the message says whether the job was stopped (the failure
+  path cannot: a failed task leaves no `$.status` naming the job).
 - `EndpointNotUpdatableError` (deploy_model): the endpoint's state refuses this run's
   update (busy with another config, Failed, UpdateRollbackFailed, ...).
+- `EvaluationError` (check_data, evaluate_model): the quality gate cannot score the new
+  model (no file left to train on after the holdout, an empty holdout, no test metric on
+  the training job, the endpoint failing to answer, unreadable rows). It fails closed: the
+  run ends in `EvaluationFailed`, nothing is deployed.
 - `MarkerWriteError` (update_parameters): SSM refused to read or write the marker (throttled,
   AccessDenied, a 500). The definition retries it; when it lasts, the run ends in
   `MarkerNotAdvanced`: the new model serves, the marker is behind.
@@ -51,8 +61,20 @@ class RunLockError(Exception):
     """The model's run lock could not be read, taken or released; the message says which."""
 
 
+class EndpointNotReadyError(Exception):
+    """The endpoint is not InService; the message names its status, reason and the remedy."""
+
+
+class TrainingStartError(Exception):
+    """StartTrainingJob failed with the run's job created; the message says if it was stopped."""
+
+
 class EndpointNotUpdatableError(Exception):
     """The endpoint is busy with someone else's configuration, or broken."""
+
+
+class EvaluationError(Exception):
+    """The quality gate could not score the new model (or the serving one); nothing deploys."""
 
 
 class MarkerWriteError(Exception):
@@ -66,14 +88,22 @@ ERROR_DATA_VALIDATION: Final = DataValidationError.__name__
 ERROR_MANIFEST_WRITE: Final = ManifestWriteError.__name__
 ERROR_MARKER: Final = MarkerError.__name__
 ERROR_RUN_LOCK: Final = RunLockError.__name__
+ERROR_ENDPOINT_NOT_READY: Final = EndpointNotReadyError.__name__
+ERROR_TRAINING_START: Final = TrainingStartError.__name__
 ERROR_ENDPOINT_NOT_UPDATABLE: Final = EndpointNotUpdatableError.__name__
 ERROR_MARKER_WRITE: Final = MarkerWriteError.__name__
+ERROR_EVALUATION: Final = EvaluationError.__name__
 # Raised by the definition itself (Fail states inside the wait loop).
 ERROR_STATUS_CHECK_TIMED_OUT: Final = "Pipeline.StatusCheckTimedOut"
 ERROR_STATUS_UNREADABLE: Final = "Pipeline.StatusUnreadable"
+ERROR_EVALUATION_UNREADABLE: Final = "Pipeline.EvaluationUnreadable"
 # The errors an execution ends with (its Fail states): what alarms and dashboards see.
 ERROR_TRAINING_FAILED: Final = "TrainingFailed"
 ERROR_DEPLOYMENT_FAILED: Final = "DeploymentFailed"
+# The quality gate could not evaluate the new model: nothing deployed, the marker untouched.
+ERROR_EVALUATION_FAILED: Final = "EvaluationFailed"
+# The quality gate rejected the new model: the previous one keeps serving, the marker stays.
+ERROR_MODEL_REJECTED: Final = "ModelRejected"
 # The new model serves but the marker could not be advanced (a lasting MarkerWriteError).
 ERROR_MARKER_NOT_ADVANCED: Final = "MarkerNotAdvanced"
 # The new model serves and the marker advanced, but ReleaseRunLock failed (its RunLockError

@@ -17,6 +17,7 @@ and the offending value, so every message reads `<name> must be ..., got <value>
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -177,6 +178,27 @@ def at_most(kind: Kind[int], maximum: int) -> Kind[int]:
         return number
 
     return Kind(f"{kind.label}, at most {maximum}", parse)
+
+
+def number(minimum: float) -> Kind[float]:
+    """A finite decimal number at least `minimum` (a score bound, a percentage)."""
+    expectation = f"a number ≥ {minimum:g}"
+
+    def parse(value: Any, source: Source) -> float:
+        # bool is an int in Python; `true` is not a score.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            result = float(value)
+        elif isinstance(value, str) and re.fullmatch(
+            r"[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?", value.strip()
+        ):
+            result = float(value.strip())
+        else:
+            raise Invalid(f"must be {expectation}")
+        if not math.isfinite(result) or result < minimum:
+            raise Invalid(f"must be {expectation}")
+        return result
+
+    return Kind(f"number ≥ {minimum:g}", parse)
 
 
 def _boolean(value: Any, source: Source) -> bool:

@@ -59,6 +59,28 @@ CHANGED_HISTORY_RETRAIN: Final = "retrain"
 CHANGED_HISTORY_REPORT: Final = "report"
 CHANGED_HISTORY_CHOICES: Final = (CHANGED_HISTORY_RETRAIN, CHANGED_HISTORY_REPORT)
 CHANGED_HISTORY: Final = Variable("CHANGED_HISTORY", kinds.choice(*CHANGED_HISTORY_CHOICES))
+# The quality gate (functions.quality_gate): how many of the window's newest files are held
+# out (never trained on by the run that evaluates on them), the metric both models are scored
+# by, and the bounds the new model must meet.
+HOLDOUT_DAYS: Final = Variable("HOLDOUT_DAYS", kinds.at_most(kinds.integer(1), 36_500))
+QUALITY_METRIC_MSE: Final = "mse"
+QUALITY_METRIC_RMSE: Final = "rmse"
+QUALITY_METRIC_MAE: Final = "mae"
+QUALITY_METRIC_CHOICES: Final = (QUALITY_METRIC_MSE, QUALITY_METRIC_RMSE, QUALITY_METRIC_MAE)
+QUALITY_METRIC: Final = Variable("QUALITY_METRIC", kinds.choice(*QUALITY_METRIC_CHOICES))
+QUALITY_MAX_SCORE: Final = Variable("QUALITY_MAX_SCORE", kinds.number(0), required=False)
+QUALITY_MAX_REGRESSION_PERCENT: Final = Variable(
+    "QUALITY_MAX_REGRESSION_PERCENT", kinds.number(0), required=False
+)
+# The drift report (functions.drift): a column of the new files shifted when its mean moved by
+# more than DRIFT_THRESHOLD of the rest of the window's standard deviations, or its standard
+# deviation grew or shrank by more than that factor; DRIFT_ACTION says whether a shift only
+# warns or also rejects the run's model (through the quality gate's decision).
+DRIFT_THRESHOLD: Final = Variable("DRIFT_THRESHOLD", kinds.number(1))
+DRIFT_ACTION_WARN: Final = "warn"
+DRIFT_ACTION_REJECT: Final = "reject"
+DRIFT_ACTION_CHOICES: Final = (DRIFT_ACTION_WARN, DRIFT_ACTION_REJECT)
+DRIFT_ACTION: Final = Variable("DRIFT_ACTION", kinds.choice(*DRIFT_ACTION_CHOICES))
 TRAINING_IMAGE: Final = Variable("TRAINING_IMAGE", kinds.TEXT)
 INFERENCE_IMAGE: Final = Variable("INFERENCE_IMAGE", kinds.TEXT)
 SAGEMAKER_ROLE_ARN: Final = Variable("SAGEMAKER_ROLE_ARN", kinds.arn("iam"))
@@ -114,6 +136,10 @@ class CheckDataSettings(CommonSettings):
     changed_history: str = setting(CHANGED_HISTORY)
     run_lock_key: str = setting(RUN_LOCK_KEY)
     run_timeout_seconds: int = setting(RUN_TIMEOUT_SECONDS)
+    holdout_days: int = setting(HOLDOUT_DAYS)
+    drift_threshold: float = setting(DRIFT_THRESHOLD)
+    # Is it InService, and which run's model does it serve? (functions.serving_endpoint)
+    endpoint_name: str = setting(ENDPOINT_NAME)
 
 
 @dataclass(frozen=True)
@@ -158,6 +184,18 @@ class DeployModelSettings(CommonSettings):
     instance_type: str = setting(ENDPOINT_INSTANCE_TYPE)
     instance_count: int = setting(ENDPOINT_INSTANCE_COUNT)
     keep_previous_versions: int = setting(KEEP_PREVIOUS_VERSIONS)
+
+
+@dataclass(frozen=True)
+class EvaluateModelSettings(CommonSettings):
+    bucket: str = setting(BUCKET)
+    data_prefix: str = setting(DATA_PREFIX)  # the holdout rows are read from here
+    manifest_prefix: str = setting(MANIFEST_PREFIX)  # <execution>.evaluation.json
+    endpoint_name: str = setting(ENDPOINT_NAME)  # the champion
+    metric: str = setting(QUALITY_METRIC)
+    max_score: float | None = setting(QUALITY_MAX_SCORE)
+    max_regression_percent: float | None = setting(QUALITY_MAX_REGRESSION_PERCENT)
+    drift_action: str = setting(DRIFT_ACTION)  # does CheckData's drift report reject?
 
 
 @dataclass(frozen=True)
@@ -258,11 +296,22 @@ CHECK_DATA: Final = LambdaSpec(
         Grant("ReadTrainingData", ("s3:GetObject",), (Resource.DATA_OBJECTS,)),
         # Manifests and fingerprints are written; the serving model's fingerprints are read.
         Grant("WriteManifests", ("s3:PutObject", "s3:GetObject"), (Resource.MANIFEST_OBJECTS,)),
-        Grant("ReadMarker", ("ssm:GetParameter",), (Resource.MARKER,)),
+        # Read; written only to catch up with the serving model (functions.serving_endpoint).
+        Grant("ReadMarker", ("ssm:GetParameter", "ssm:PutParameter"), (Resource.MARKER,)),
         LIST_RUN_LOCK,
         HOLD_RUN_LOCK,
         # Is the lock's owner still running? (a stale lock is reclaimed)
         Grant("DescribeLockOwner", ("states:DescribeExecution",), (Resource.EXECUTIONS,)),
+        # A reclaimed lock's owner was aborted or timed out: its training job may still run
+        # (functions.orphaned_training). ListTrainingJobs cannot be scoped to a resource.
+        Grant("ListTrainingJobs", ("sagemaker:ListTrainingJobs",), (Resource.EVERY_RESOURCE,)),
+        Grant(
+            "StopOrphanedTrainingJobs", ("sagemaker:StopTrainingJob",), (Resource.TRAINING_JOBS,)
+        ),
+        # Is the endpoint InService, and what does its config say it trained on? (the tags
+        # DeployModel put on the serving EndpointConfig)
+        DESCRIBE_ENDPOINT,
+        Grant("ReadServingConfigTags", ("sagemaker:ListTags",), (Resource.ENDPOINT_CONFIGS,)),
     ),
     timeout_seconds=300,
     memory_mb=512,
@@ -274,8 +323,14 @@ START_TRAINING_JOB: Final = LambdaSpec(
     (
         Grant(
             "StartTrainingJobs",
-            # CreateTrainingJob with Tags is also authorized as AddTags.
-            ("sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:AddTags"),
+            # CreateTrainingJob with Tags is also authorized as AddTags. StopTrainingJob: a job
+            # this run created is stopped when the function fails after creating it.
+            (
+                "sagemaker:CreateTrainingJob",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:AddTags",
+                "sagemaker:StopTrainingJob",
+            ),
             (Resource.TRAINING_JOBS,),
         ),
         pass_role(Resource.SAGEMAKER_ROLE, SAGEMAKER_SERVICE),
@@ -352,6 +407,20 @@ DEPLOY_MODEL: Final = LambdaSpec(
     ),
     timeout_seconds=120,
 )
+EVALUATE_MODEL: Final = LambdaSpec(
+    "evaluate_model",
+    "Scores the new and the serving model on the run's holdout; decides whether it deploys",
+    EvaluateModelSettings,
+    (
+        Grant("ReadHoldoutRows", ("s3:GetObject",), (Resource.DATA_OBJECTS,)),
+        # The holdout manifest is read; the evaluation is written next to it.
+        Grant("RecordEvaluation", ("s3:GetObject", "s3:PutObject"), (Resource.MANIFEST_OBJECTS,)),
+        DESCRIBE_ENDPOINT,
+        Grant("ScoreServingModel", ("sagemaker:InvokeEndpoint",), (Resource.ENDPOINT,)),
+    ),
+    timeout_seconds=300,
+    memory_mb=512,
+)
 NOTIFY_SLACK: Final = LambdaSpec(
     "notify_slack",
     "Posts the stage/status (or failure) to Slack; never fails the run",
@@ -414,6 +483,7 @@ PIPELINE_FUNCTIONS: Final = (
     START_TRAINING_JOB,
     GET_STATUS,
     AWAIT_STATUS,
+    EVALUATE_MODEL,
     DEPLOY_MODEL,
     NOTIFY_SLACK,
     UPDATE_PARAMETERS,

@@ -19,3 +19,8 @@ MAX_NAME_LENGTH: Final = 63
 NAME_PATTERN: Final = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 # How run resources are named within this limit (and how long a model name may be):
 # contract.names.
+
+# InvokeEndpoint: a request body (and a response) of at most 6 MB. The quality gate's scoring
+# batches stay well under it (the CSV lines of one request, without the margin).
+INVOKE_ENDPOINT_MAX_PAYLOAD_BYTES: Final = 6 * 1024 * 1024
+INVOKE_ENDPOINT_BATCH_BYTES: Final = 5 * 1024 * 1024

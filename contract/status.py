@@ -29,6 +29,17 @@ ENDPOINT_WAITING: Final = ("Creating", "Updating", "SystemUpdating", "RollingBac
 ENDPOINT_SUCCEEDED: Final = ("InService",)
 ENDPOINT_FAILED: Final = ("Failed", "OutOfService", "UpdateRollbackFailed", "Deleting")
 
+# An existing endpoint answers InvokeEndpoint with its current model in these statuses (an
+# update or a rollback serves the previous config meanwhile); in the others of the endpoint
+# stage (Creating, Failed, OutOfService, Deleting) no model serves.
+ENDPOINT_ANSWERING: Final = (
+    "InService",
+    "Updating",
+    "SystemUpdating",
+    "RollingBack",
+    "UpdateRollbackFailed",
+)
+
 # The same classification, by stage.
 WAITING: Final[Mapping[str, tuple[str, ...]]] = {
     STAGE_TRAINING: TRAINING_WAITING,

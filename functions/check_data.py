@@ -3,21 +3,29 @@
 Event: `{input: <execution input>, execution: {name, id, startTime, stateMachineArn}}`.
 Result (`$.data`): decision (`train` / `no-new-data` / `run-in-progress`), runTime,
 runDate, force, trigger, markerBefore, newestDate, windowStart, windowEnd, fileCount,
-newFileCount, manifestUri, ignored (first 20 `{key, reason}`), ignoredCount,
-changedHistory (first 20 `{key, reason}`), changedHistoryCount. Never the
+newFileCount, manifestUri, holdoutManifestUri, holdoutFileCount, holdoutStart, holdoutEnd,
+overrideQualityGate, ignored (first 20 `{key, reason}`), ignoredCount,
+changedHistory (first 20 `{key, reason}`), changedHistoryCount, drift (the drift report,
+`functions.drift`: the new files' columns against the rest of the window's). Never the
 file list itself (the 256 KB payload limit): the manifest holds it.
 
 Steps, in order; each one may end the run before the next:
 
 1. The execution input (any JSON: WrapInput hands it over as `input`) is validated: an
-   object of only `force` (bool), `scheduledTime` (ISO 8601 with a zone), `trigger` and
-   `allowOlderWindow` (bool) -> InputValidationError naming the field.
+   object of only `force` (bool), `scheduledTime` (ISO 8601 with a zone), `trigger`,
+   `allowOlderWindow` (bool) and `overrideQualityGate` (bool) -> InputValidationError
+   naming the field.
 2. (Overlapping runs are settled at step 8, by the model's run lock.)
 3. The run's time is `input.scheduledTime` when present, else the execution's start
    time; the run date is that time's date in TIME_ZONE. Never the Lambda's clock. A
    scheduledTime more than MAX_SCHEDULED_TIME_AGE before the start or more than
    MAX_SCHEDULED_TIME_AHEAD after it -> InputValidationError naming it and the range.
-4. The marker (SSM) is read: absent = never trained; not a date -> MarkerError.
+4. The marker (SSM) is read: absent = never trained; not a date -> MarkerError. Then the
+   endpoint (`functions.serving_endpoint`): not InService, and not deploying a config of
+   this model -> EndpointNotReadyError, `force` or not, before anything is written; its
+   serving EndpointConfig's tags covering a later day than the marker (a run whose marker
+   write failed for good) -> the marker is advanced to that day first, and `markerRepaired`
+   and `message` say so.
 5. The window's files are listed and classified (see `functions.data_files`: window
    definition, ignored names, duplicate dates -> DataValidationError).
 6. New data = a window file dated after the marker (every window file when there is no
@@ -35,7 +43,10 @@ Steps, in order; each one may end the run before the next:
    the key, line, column and value; no manifest, no training, the marker untouched, and
    the failure notification shows the error. Fix or remove the file and run again.
    Changed history then retrains the window, or with CHANGED_HISTORY=report (and no
-   `force`) fails the run naming the files.
+   `force`) fails the run naming the files. The files read here yield their column sums,
+   recorded with the fingerprints; the drift report compares the new files' with the
+   rest of the window's recorded ones (no old file is read again). It only reports:
+   EvaluateModel decides what a shift does (DRIFT_ACTION).
 8. One run of a model trains at a time: the run takes the model's run lock
    (`functions.run_lock`: an S3 conditional write, reclaimed from an owner that is no
    longer running). If another run holds it, the decision is `run-in-progress` with
@@ -47,7 +58,11 @@ Steps, in order; each one may end the run before the next:
    unique per execution, with the run's fingerprints next to it
    (`functions.fingerprints`), and the decision is `train`. If S3 refuses either (a
    bucket policy, the role), ManifestWriteError names the manifest: no training job
-   exists yet.
+   exists yet. The quality gate's holdout, the window's newest HOLDOUT_DAYS files, is
+   left out of that manifest and listed in `<execution name>.holdout.manifest` (the
+   training job's `test` channel, EvaluateModel's rows); the marker still advances to the
+   newest file, which the next run trains on. A window with no file left to train on after
+   the holdout fails closed before anything is written (EvaluationError).
 """
 
 from __future__ import annotations
@@ -60,38 +75,57 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError
 
 from contract.document import (
+    DATA_ALLOW_OLDER_WINDOW,
     DATA_CHANGED_HISTORY,
     DATA_CHANGED_HISTORY_COUNT,
     DATA_DECISION,
+    DATA_DRIFT,
     DATA_FOLLOW_UP_REQUESTED,
+    DATA_HOLDOUT_END,
+    DATA_HOLDOUT_FILE_COUNT,
+    DATA_HOLDOUT_MANIFEST_URI,
+    DATA_HOLDOUT_START,
     DATA_IGNORED_COUNT,
+    DATA_MANIFEST_URI,
     DATA_NEWEST_DATE,
+    DATA_ORPHANED_JOBS_STOPPED,
+    DATA_OVERRIDE_QUALITY_GATE,
     DATA_RUNNING_EXECUTION,
     DECISION_NO_NEW_DATA,
     DECISION_RUN_IN_PROGRESS,
     DECISION_TRAIN,
+    DRIFT_SHIFTED_COUNT,
+    DRIFT_SUMMARY,
     INPUT_ALLOW_OLDER_WINDOW,
     INPUT_FIELDS,
     INPUT_FORCE,
+    INPUT_OVERRIDE_QUALITY_GATE,
     INPUT_SCHEDULED_TIME,
     INPUT_TRIGGER,
     TRIGGER_MANUAL,
     TRIGGERS,
 )
-from contract.errors import DataValidationError, InputValidationError, ManifestWriteError
+from contract.errors import (
+    DataValidationError,
+    EvaluationError,
+    InputValidationError,
+    ManifestWriteError,
+)
 from contract.lambdas import CHANGED_HISTORY_REPORT, CHECK_DATA, CheckDataSettings
-from functions import clients, run_lock
+from functions import clients, drift, run_lock, serving_endpoint
 from functions.cold_start import cold_start
 from functions.data_files import MAX_IGNORED_SHOWN, DataFile, WindowListing, list_window
-from functions.fingerprints import read_serving, write_run
+from functions.fingerprints import Fingerprint, read_serving, write_run
 from functions.logs import StructuredLogger
 from functions.markers import read_marker
+from functions.orphaned_training import stop_orphaned_training_jobs
 from functions.payload import field, iso_utc, parse_timestamp, shown
 from functions.run_lock import Acquisition
 from functions.window_check import ChangedFile, changed_history, fingerprint_window
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_ssm import SSMClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -102,6 +136,7 @@ class RunInput:
     scheduled_time: datetime | None
     trigger: str
     allow_older_window: bool = False
+    override_quality_gate: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +173,12 @@ def parse_input(raw: Any) -> RunInput:
             f"execution input field {INPUT_ALLOW_OLDER_WINDOW} must be true or false, "
             f"got {shown(allow_older_window)}"
         )
+    override_quality_gate = raw.get(INPUT_OVERRIDE_QUALITY_GATE, False)
+    if not isinstance(override_quality_gate, bool):
+        raise InputValidationError(
+            f"execution input field {INPUT_OVERRIDE_QUALITY_GATE} must be true or false, "
+            f"got {shown(override_quality_gate)}"
+        )
     scheduled = raw.get(INPUT_SCHEDULED_TIME)
     scheduled_time = (
         None
@@ -150,7 +191,7 @@ def parse_input(raw: Any) -> RunInput:
             f"execution input field trigger must be one of {', '.join(TRIGGERS)}, "
             f"got {shown(trigger)}"
         )
-    return RunInput(force, scheduled_time, trigger, allow_older_window)
+    return RunInput(force, scheduled_time, trigger, allow_older_window, override_quality_gate)
 
 
 # How far `scheduledTime` may be from the execution's start. EventBridge Scheduler starts a run
@@ -214,6 +255,7 @@ def check_data(
     s3: S3Client,
     ssm: SSMClient,
     sfn: SFNClient,
+    sagemaker: SageMakerClient,
     run_input: RunInput,
     execution: Execution,
     log: StructuredLogger,
@@ -232,14 +274,29 @@ def check_data(
         "windowEnd": None,
         "fileCount": 0,
         "newFileCount": 0,
-        "manifestUri": None,
+        DATA_MANIFEST_URI: None,
+        DATA_HOLDOUT_MANIFEST_URI: None,
+        DATA_HOLDOUT_FILE_COUNT: 0,
+        DATA_HOLDOUT_START: None,
+        DATA_HOLDOUT_END: None,
+        DATA_OVERRIDE_QUALITY_GATE: run_input.override_quality_gate,
+        DATA_ALLOW_OLDER_WINDOW: run_input.allow_older_window,
+        DATA_ORPHANED_JOBS_STOPPED: [],
         "ignored": [],
         DATA_IGNORED_COUNT: 0,
         DATA_CHANGED_HISTORY: [],
         DATA_CHANGED_HISTORY_COUNT: 0,
+        DATA_DRIFT: None,
     }
 
     marker = read_marker(ssm, settings.marker_parameter)
+    # Before anything is decided or written: the endpoint can take a new model (else
+    # EndpointNotReadyError), and the marker has caught up with the model it serves.
+    catch_up = serving_endpoint.ready_and_caught_up(
+        settings=settings, sagemaker=sagemaker, s3=s3, ssm=ssm, marker=marker, log=log
+    )
+    marker = catch_up.marker
+    result.update(catch_up.data)
     listing = list_window(
         s3, settings.bucket, settings.data_prefix, run_date, settings.training_window_days
     )
@@ -272,8 +329,12 @@ def check_data(
     to_validate = {f.key for f in (listing.files if everything else new_files)}
     to_validate.update(c.key for c in changed)
     fingerprints = fingerprint_window(s3, settings.bucket, listing.files, to_validate, serving)
+    result[DATA_DRIFT] = drift_of(settings, fingerprints, new_files, changed, log)
     if changed and settings.changed_history == CHANGED_HISTORY_REPORT and not run_input.force:
         raise DataValidationError(changed_history_report(settings.bucket, changed))
+
+    # The quality gate's holdout: the window's newest files, never trained on by this run.
+    training_files, holdout_files = split_holdout(listing.files, settings.holdout_days)
 
     # One run of the model trains at a time: the lock decides which (functions.run_lock).
     lock = run_lock.acquire(
@@ -301,15 +362,22 @@ def check_data(
             "run lock reclaimed from a run that ended without releasing it",
             previousOwner=lock.reclaimed_from,
         )
+    # This run holds the lock, so any training job of the model still running belongs to a run
+    # that ended without its failure path (aborted, timed out, a Lambda killed mid-start).
+    result[DATA_ORPHANED_JOBS_STOPPED] = stop_orphaned_training_jobs(
+        sagemaker, settings, lock.reclaimed_from, log
+    )
 
     manifest_key = f"{settings.manifest_prefix}{execution.name}.manifest"
+    holdout_key = f"{settings.manifest_prefix}{execution.name}.holdout.manifest"
     try:
-        s3.put_object(
-            Bucket=settings.bucket,
-            Key=manifest_key,
-            Body=manifest_body(settings.bucket, settings.data_prefix, listing.files),
-            ContentType="application/json",
-        )
+        for key, files in ((manifest_key, training_files), (holdout_key, holdout_files)):
+            s3.put_object(
+                Bucket=settings.bucket,
+                Key=key,
+                Body=manifest_body(settings.bucket, settings.data_prefix, files),
+                ContentType="application/json",
+            )
         # What this run trains on; UpdateParameters makes it the serving model's record.
         write_run(s3, settings.bucket, settings.manifest_prefix, execution.name, fingerprints)
     except ClientError as error:
@@ -319,10 +387,62 @@ def check_data(
             "No training job was started and the marker is untouched; check the bucket "
             "policy and the function's role, then start the pipeline again."
         ) from error
-    result["manifestUri"] = f"s3://{settings.bucket}/{manifest_key}"
+    result[DATA_MANIFEST_URI] = f"s3://{settings.bucket}/{manifest_key}"
+    result[DATA_HOLDOUT_MANIFEST_URI] = f"s3://{settings.bucket}/{holdout_key}"
+    result[DATA_HOLDOUT_FILE_COUNT] = len(holdout_files)
+    result[DATA_HOLDOUT_START] = holdout_files[0].day.isoformat()
+    result[DATA_HOLDOUT_END] = holdout_files[-1].day.isoformat()
     result[DATA_DECISION] = DECISION_TRAIN
     log.info("manifest written", validatedFiles=len(to_validate), **_log_fields(result))
     return result
+
+
+def drift_of(
+    settings: CheckDataSettings,
+    fingerprints: dict[str, Fingerprint],
+    new_files: tuple[DataFile, ...],
+    changed: tuple[ChangedFile, ...],
+    log: StructuredLogger,
+) -> dict[str, Any]:
+    """The drift report (functions.drift): files new to the serving model against the rest.
+
+    Only recorded sums are added up for the rest of the window: no old file is read again.
+    """
+    new_keys = {f.key for f in new_files} | {c.key for c in changed}
+    new, baseline, without_stats = [], [], 0
+    for key, fingerprint in fingerprints.items():
+        if key in new_keys and fingerprint.stats is not None:
+            new.append(fingerprint.stats)
+        elif fingerprint.stats is not None:
+            baseline.append(fingerprint.stats)
+        else:
+            without_stats += 1
+    report = drift.report(new, baseline, without_stats, settings.drift_threshold)
+    if report[DRIFT_SHIFTED_COUNT]:
+        log.warning(
+            "the new files' columns shifted from the rest of the window",
+            drift=report[DRIFT_SUMMARY],
+            shiftedCount=report[DRIFT_SHIFTED_COUNT],
+        )
+    return report
+
+
+def split_holdout(
+    files: tuple[DataFile, ...], holdout_days: int
+) -> tuple[tuple[DataFile, ...], tuple[DataFile, ...]]:
+    """(training files, holdout files): the newest `holdout_days` files are held out.
+
+    Temporal, so the holdout says something about tomorrow: the model is scored on the days
+    right after those it learnt from. A window with nothing left to train on fails closed.
+    """
+    if len(files) <= holdout_days:
+        raise EvaluationError(
+            f"the window holds {len(files)} day file(s) and holdoutDays is {holdout_days}: "
+            "no file is left to train on after the quality gate's holdout, so the new model "
+            "could not be evaluated and nothing was trained. Upload more days, or lower "
+            "holdoutDays for this model (it must stay at least 1)."
+        )
+    return files[:-holdout_days], files[-holdout_days:]
 
 
 def refuse_older_window(run_input: RunInput, run_date: date, marker: date | None) -> None:
@@ -335,7 +455,8 @@ def refuse_older_window(run_input: RunInput, run_date: date, marker: date | None
         f"on: this run's window ends before the serving model's, and deploying it would roll "
         f"the endpoint back to older data. Leave {INPUT_SCHEDULED_TIME} out to train the "
         f'current window, or add "{INPUT_ALLOW_OLDER_WINDOW}": true to the input to deploy '
-        "the older window on purpose (the marker is kept)."
+        "the older window on purpose (once it serves, the marker moves back to its newest "
+        "day, so the next run trains the newer days again)."
     )
 
 
@@ -373,12 +494,14 @@ def _summary(
 
 
 def _log_fields(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k != "ignored"}
+    # `message` (a repaired marker's) is the log line's own field: logged by serving_endpoint.
+    return {k: v for k, v in result.items() if k not in ("ignored", "message")}
 
 
 # --- Lambda entry point (cold start: settings, logger and clients) ---------------------
 SETTINGS, LOG = cold_start(CHECK_DATA)
 S3, SSM, SFN = clients.s3(), clients.ssm(), clients.stepfunctions()
+SAGEMAKER = clients.sagemaker()
 
 
 @LOG.entry_point
@@ -390,6 +513,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         s3=S3,
         ssm=SSM,
         sfn=SFN,
+        sagemaker=SAGEMAKER,
         run_input=run_input,
         execution=execution,
         log=LOG,

@@ -14,6 +14,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker_runtime import SageMakerRuntimeClient
     from mypy_boto3_scheduler import EventBridgeSchedulerClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_ssm import SSMClient
@@ -37,6 +38,11 @@ def ssm() -> SSMClient:
 
 def sagemaker() -> SageMakerClient:
     return boto3.client("sagemaker", config=_CONFIG)
+
+
+def sagemaker_runtime() -> SageMakerRuntimeClient:
+    # InvokeEndpoint answers within 60 s (its own limit); the read timeout must not be shorter.
+    return boto3.client("sagemaker-runtime", config=_CONFIG.merge(Config(read_timeout=70)))
 
 
 def stepfunctions() -> SFNClient:

@@ -38,6 +38,10 @@ CONSEQUENCE = (
 class FileSummary:
     rows: int
     columns: int
+    # Per column (label first): the sum and the sum of squares of its values, for the drift
+    # report (functions.drift), gathered while the file is read for validation anyway.
+    sums: tuple[float, ...] = ()
+    squares: tuple[float, ...] = ()
 
 
 def validate_object(s3: S3Client, bucket: str, key: str) -> FileSummary:
@@ -54,7 +58,7 @@ def validate_stream(chunks: Iterable[bytes], uri: str) -> FileSummary:
         checker.check(line_number, line)
     if checker.rows == 0:
         raise DataValidationError(f"{uri}: the file is empty (no rows). {CONSEQUENCE}")
-    return FileSummary(checker.rows, checker.columns)
+    return FileSummary(checker.rows, checker.columns, tuple(checker.sums), tuple(checker.squares))
 
 
 def _fail(uri: str, line: int, column: int, problem: str) -> DataValidationError:
@@ -105,6 +109,8 @@ class _Rows:
         self.uri = uri
         self.rows = 0
         self.columns = 0
+        self.sums: list[float] = []
+        self.squares: list[float] = []
 
     def check(self, line_number: int, line: str) -> None:
         if not line:
@@ -120,6 +126,8 @@ class _Rows:
                     f"one feature",
                 )
             self.columns = len(values)
+            self.sums = [0.0] * self.columns
+            self.squares = [0.0] * self.columns
         elif len(values) != self.columns:
             extra = len(values) > self.columns
             field = self.columns if extra else len(values)
@@ -131,7 +139,8 @@ class _Rows:
                 f"{len(values)} fields where line 1 has {self.columns} ({value})",
             )
         for index, value in enumerate(values):
-            if not _is_finite_number(value):
+            number = _finite_number(value)
+            if number is None:
                 hint = " (a header row? files must not have one)" if line_number == 1 else ""
                 raise _fail(
                     self.uri,
@@ -139,14 +148,18 @@ class _Rows:
                     index + 1,
                     f"{shown(value)} is not a finite decimal number{hint}",
                 )
+            self.sums[index] += number
+            self.squares[index] += number * number
         self.rows += 1
 
 
-def _is_finite_number(value: str) -> bool:
+def _finite_number(value: str) -> float | None:
+    """The value as a number, or None when it is not a finite decimal number."""
     # The character set first: float() also accepts " 1", "1_0", "nan" and "inf".
     if not value or value.strip(_NUMBER_CHARS):
-        return False
+        return None
     try:
-        return math.isfinite(float(value))
+        number = float(value)
     except ValueError:
-        return False
+        return None
+    return number if math.isfinite(number) else None

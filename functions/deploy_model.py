@@ -1,13 +1,17 @@
 """DeployModel: put this run's model on the endpoint, with zero downtime.
 
-Event: `{training: $.training, data: $.data, execution: {name}, polling}`. Result
+Event: `{training: $.training, data: $.data, execution: {name}, polling}` (`data.runDate` names
+the run's resources, `data.newestDate` is tagged on its EndpointConfig). Result
 (`$.status`, stage `deployment`): `{stage, status: "Creating"|"Updating", name,
 endpointName, modelName, endpointConfigName, previousEndpointConfigName, serving: false,
 poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
 
 1. Model and EndpointConfig named `naming.run_resource_name` (the run suffix shared with
    the training job); one ProductionVariant `AllTraffic`. Existing ones with our name are
-   this run's own (a retry): kept as they are.
+   this run's own (a retry): kept as they are. The EndpointConfig is tagged with the run
+   (`run`) and the newest day it trained on (`newestDate`): once it serves, the next run's
+   CheckData reads them to catch the marker up if this run could not advance it
+   (`functions.serving_endpoint`).
 2. The endpoint (ENDPOINT_NAME): absent -> CreateEndpoint; InService on another config ->
    UpdateEndpoint (SageMaker shifts traffic to new instances, then retires the old ones).
    Idempotent on retry: if the endpoint already serves our config, or an update to our
@@ -25,12 +29,18 @@ poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from contract.document import STATUS_POLL, STATUS_SERVING, STATUS_STAGE, STATUS_STATUS
+from contract.document import (
+    DATA_NEWEST_DATE,
+    STATUS_POLL,
+    STATUS_SERVING,
+    STATUS_STAGE,
+    STATUS_STATUS,
+)
 from contract.errors import EndpointNotUpdatableError
 from contract.lambdas import DEPLOY_MODEL, DeployModelSettings
 from contract.status import ENDPOINT_SUCCEEDED, ENDPOINT_WAITING, STAGE_DEPLOYMENT
@@ -43,9 +53,10 @@ from functions.naming import (
     run_resource_prefix,
     sagemaker_console_url,
 )
-from functions.payload import field
+from functions.payload import field, parse_date
 from functions.polling import Polling
 from functions.sagemaker_status import deployment_fields
+from functions.serving_endpoint import newest_date_tags
 
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
@@ -115,9 +126,14 @@ def ensure_model(
 
 
 def ensure_endpoint_config(
-    sagemaker: SageMakerClient, settings: DeployModelSettings, name: str, run: Run
+    sagemaker: SageMakerClient,
+    settings: DeployModelSettings,
+    name: str,
+    run: Run,
+    newest_date: date,
 ) -> bool:
-    """Creates the run's EndpointConfig (one variant: the run's Model) unless it exists."""
+    """Creates the run's EndpointConfig (one variant: the run's Model) unless it exists,
+    tagged with the newest day it covers (tagging on create needs sagemaker:AddTags)."""
     variant: ProductionVariantTypeDef = {
         "VariantName": VARIANT_NAME,
         "ModelName": name,
@@ -128,7 +144,9 @@ def ensure_endpoint_config(
     return _create_unless_exists(
         lambda: sagemaker.describe_endpoint_config(EndpointConfigName=name),
         lambda: sagemaker.create_endpoint_config(
-            EndpointConfigName=name, ProductionVariants=[variant], Tags=run.tags(settings)
+            EndpointConfigName=name,
+            ProductionVariants=[variant],
+            Tags=run.tags(settings) + newest_date_tags(newest_date),
         ),
     )
 
@@ -148,6 +166,7 @@ def deploy_model(
     sagemaker: SageMakerClient,
     artifact_uri: str,
     run: Run,
+    newest_date: date,
     polling: Polling,
     log: StructuredLogger,
 ) -> dict[str, Any]:
@@ -155,7 +174,7 @@ def deploy_model(
     # The Model and the EndpointConfig share the run's name (the training job's, too).
     name = run.resource_name(settings)
     ensure_model(sagemaker, settings, name, artifact_uri, run)
-    ensure_endpoint_config(sagemaker, settings, name, run)
+    ensure_endpoint_config(sagemaker, settings, name, run, newest_date)
 
     endpoint = describe_endpoint(sagemaker, endpoint_name) or {}
     current = endpoint.get("EndpointConfigName")
@@ -312,6 +331,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         sagemaker=SAGEMAKER,
         artifact_uri=field(event, "training.artifactUri", str),
         run=Run.from_event(event),
+        newest_date=parse_date(
+            field(event, f"data.{DATA_NEWEST_DATE}", str), f"event field data.{DATA_NEWEST_DATE}"
+        ),
         polling=Polling.from_event(event),
         log=LOG,
     )

@@ -1,4 +1,4 @@
-"""What the serving model was trained on: each window file's ETag and column count.
+"""What the serving model was trained on: each window file's ETag, column count and column sums.
 
 Why
     Files at or before the marker are not re-read (a 730-day window would cost 730 GETs a
@@ -17,6 +17,12 @@ Where
 
 A stack upgraded from a version without fingerprints has none: old files are then trusted as
 before (their columns unknown) until the first successful run records them.
+
+Format versions
+    1: `{etag, columns}` per file. 2 adds `stats` (`functions.drift.ColumnSums`: rows, and per
+    column the sum and sum of squares), recorded when a file is first read, for the drift
+    report's baseline. A version-1 record, or a file trusted without being read, has no stats:
+    the drift report leaves it out of the baseline and counts it.
 """
 
 from __future__ import annotations
@@ -26,18 +32,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from contract.errors import DataValidationError
+from functions.drift import ColumnSums
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 SERVING_NAME = "serving/fingerprints.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
 class Fingerprint:
     etag: str
     columns: int | None  # None: a file trusted from before fingerprints, never re-read
+    stats: ColumnSums | None = None  # None: recorded before version 2, or never read
 
 
 def run_key(manifest_prefix: str, execution_name: str) -> str:
@@ -59,7 +67,9 @@ def read_serving(s3: S3Client, bucket: str, manifest_prefix: str) -> dict[str, F
         document = json.loads(body)
         return {
             data_key: Fingerprint(
-                str(entry["etag"]), None if entry["columns"] is None else int(entry["columns"])
+                str(entry["etag"]),
+                None if entry["columns"] is None else int(entry["columns"]),
+                None if entry.get("stats") is None else ColumnSums.from_dict(entry["stats"]),
             )
             for data_key, entry in document["files"].items()
         }
@@ -82,7 +92,11 @@ def write_run(
         "version": FORMAT_VERSION,
         "execution": execution_name,
         "files": {
-            data_key: {"etag": f.etag, "columns": f.columns}
+            data_key: {
+                "etag": f.etag,
+                "columns": f.columns,
+                "stats": None if f.stats is None else f.stats.as_dict(),
+            }
             for data_key, f in sorted(fingerprints.items())
         },
     }

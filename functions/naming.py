@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker.type_defs import TagTypeDef
 
 
+# The tag naming the execution that created a run's resources (Run.tags).
+RUN_TAG = "run"
+
+
 def run_suffix(execution_name: str, run_date: date) -> str:
     digest = hashlib.sha256(execution_name.encode("utf-8")).hexdigest()[:8]
     return f"{run_date:%Y%m%d}-{digest}"
@@ -51,7 +55,7 @@ class Run:
         """The tags of what the run creates: whose model, which run, which stack."""
         return [
             {"Key": "model", "Value": settings.model_name},
-            {"Key": "run", "Value": self.execution_name},
+            {"Key": RUN_TAG, "Value": self.execution_name},
             {"Key": "stack", "Value": settings.stack_name},
         ]
 

@@ -14,10 +14,18 @@ from contract.document import (
     DATA_CHANGED_HISTORY,
     DATA_CHANGED_HISTORY_COUNT,
     DATA_DECISION,
+    DATA_DRIFT,
     DATA_IGNORED_COUNT,
+    DATA_MARKER_REPAIRED,
+    DRIFT_SHIFTED_COUNT,
+    DRIFT_SUMMARY,
+    EVALUATION_DECISION,
+    GATE_REJECT,
     KEY_DATA,
     KEY_ERROR,
+    KEY_EVALUATION,
     KEY_STATUS,
+    KEY_STOP,
     NOTIFY_KIND_FAILURE,
     STATUS_SERVING,
     STATUS_STAGE,
@@ -42,8 +50,49 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def outcome(document: dict[str, Any]) -> tuple[str, str, str]:
+def _rejected(document: dict[str, Any]) -> dict[str, Any] | None:
+    """The quality gate's evaluation, when it rejected the run's model."""
+    evaluation = document.get(KEY_EVALUATION)
+    if isinstance(evaluation, dict) and evaluation.get(EVALUATION_DECISION) == GATE_REJECT:
+        return evaluation
+    return None
+
+
+def _score(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.4g}"
+    return "none"
+
+
+def gate_summary(evaluation: dict[str, Any]) -> str:
+    """Both scores, the bound they were held to and the holdout, in one line."""
+    metric = evaluation.get("metric", "?")
+    bounds = _mapping(evaluation.get("bounds"))
+    holdout = _mapping(evaluation.get("holdout"))
+    limits = []
+    if isinstance(bounds.get("maxScore"), int | float):
+        limits.append(f"≤ {bounds['maxScore']:g} (qualityMaxScore)")
+    if isinstance(bounds.get("championLimit"), int | float):
+        limits.append(
+            f"≤ {bounds['championLimit']:.4g} (serving + "
+            f"{_score(bounds.get('maxRegressionPercent'))}%)"
+        )
+    start, end = holdout.get("start") or "?", holdout.get("end") or "?"
+    days = start if start == end else f"{start} → {end}"
+    champion = evaluation.get("champion")
+    return (
+        f"{metric}: new {_score(evaluation.get('challenger'))}, serving "
+        + (_score(champion) if champion is not None else "none (no model serves)")
+        + f"; bound {', '.join(limits) if limits else 'none'}; holdout {days} "
+        f"({holdout.get('rows', '?')} rows); decision {evaluation.get(EVALUATION_DECISION)}"
+        + (" by override" if evaluation.get("overridden") is True else "")
+    )
+
+
+def outcome(document: dict[str, Any]) -> tuple[str, str, str]:  # noqa: PLR0911 - one per outcome
     """(emoji, stage label, status label) of the document's latest news."""
+    if _rejected(document) is not None:
+        return EMOJI_FAILURE, "quality gate", "rejected"
     status = document.get(KEY_STATUS)
     if isinstance(status, dict) and status.get(STATUS_STAGE):
         stage = str(status[STATUS_STAGE])
@@ -84,6 +133,28 @@ def _error_summary(error: Any) -> str:
     return f"{name}: {message}" if message else name
 
 
+def stop_summary(document: dict[str, Any]) -> str | None:
+    """What the failure path did to the run's training job (`$.stop`); None if it did not try.
+
+    StopTrainingJob's result says whether it stopped the job; its own error (caught into
+    `$.stop` as `{Error, Cause}`) means the job may still run, billed: the operator must hear
+    the command that stops it.
+    """
+    stop = document.get(KEY_STOP)
+    if not isinstance(stop, dict):
+        return None
+    status = _mapping(document.get(KEY_STATUS))
+    job = stop.get("trainingJobName") or status.get("name") or "?"
+    if "stopped" in stop:
+        if stop["stopped"] is True:
+            return f"Training job {job} was stopped, so it is no longer billed."
+        return str(stop.get("message") or f"Training job {job} was not running: nothing to stop.")
+    return (
+        f"Training job {job} could not be stopped: {_error_summary(stop)}: stop it by hand "
+        f"with `aws sagemaker stop-training-job --training-job-name {job}`"
+    )
+
+
 def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> list[str]:
     status = _mapping(document.get(KEY_STATUS))
     data = _mapping(document.get(KEY_DATA))
@@ -100,6 +171,10 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
             f"{data.get('fileCount', 0)} files, {data.get('newFileCount', 0)} new"
             + (f" (decision {data[DATA_DECISION]})" if data.get(DATA_DECISION) else "")
         )
+    drift = _mapping(data.get(DATA_DRIFT))
+    if drift.get(DRIFT_SHIFTED_COUNT):
+        # Right after the data it is about: a message keeps its first MAX_FIELDS fields.
+        fields.append(f"*Data drift*\n{drift.get(DRIFT_SUMMARY, '')}")
     metrics = status.get("metrics") if status else None
     if isinstance(metrics, dict) and metrics:
         shown = ", ".join(
@@ -107,6 +182,9 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
             for k, v in sorted(metrics.items())
         )
         fields.append(f"*Metrics*\n{shown}")
+    evaluation = document.get(KEY_EVALUATION)
+    if isinstance(evaluation, dict) and evaluation.get(EVALUATION_DECISION):
+        fields.append(f"*Quality gate*\n{gate_summary(evaluation)}")
     if kind == NOTIFY_KIND_FAILURE:
         fields.append(f"*Error*\n{_error_summary(document.get(KEY_ERROR))}")
     elif status.get("failureReason"):
@@ -122,6 +200,12 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
             f"*Ignored files*\n{data[DATA_IGNORED_COUNT]}: "
             + ", ".join(f"`{k}`" for k in keys)
             + (f" and {more} more" if more > 0 else "")
+        )
+    repaired = _mapping(data.get(DATA_MARKER_REPAIRED))
+    if repaired:
+        fields.append(
+            f"*Marker*\nwas {repaired.get('before') or 'unset'}, behind the serving model "
+            f"(run {repaired.get('servingRun', '?')}): advanced to {repaired.get('after', '?')}"
         )
     if data.get(DATA_CHANGED_HISTORY_COUNT):
         changed = [
@@ -153,8 +237,18 @@ def build_message(
     # The watched resource's news; before any (a run standing aside), CheckData's.
     news = status_doc if isinstance(status_doc, dict) else _mapping(document.get(KEY_DATA))
     message = news.get("message")
+    rejected = _rejected(document)
+    evaluation = _mapping(document.get(KEY_EVALUATION))
+    if kind != NOTIFY_KIND_FAILURE and rejected is not None:
+        message = (
+            f"The new model was not deployed: {rejected.get('reason', 'the gate rejected it')}. "
+            "The endpoint keeps serving the previous model and the marker is untouched."
+        )
+    elif kind != NOTIFY_KIND_FAILURE and evaluation.get("overridden") is True and message:
+        message = f"{message} (deployed by override: {evaluation.get('reason', '')})"
     if kind == NOTIFY_KIND_FAILURE:
-        message = _error_summary(document.get(KEY_ERROR))
+        stopped = stop_summary(document)
+        message = _error_summary(document.get(KEY_ERROR)) + (f"\n{stopped}" if stopped else "")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}
     ]

@@ -1,14 +1,17 @@
 """UpdateParameters: advance the SSM marker to this run's newest file date, never backwards.
 
-Event: `{newestDate, execution: {name}, deployment: $.deployment}`. Result (`$.marker`):
-`{before, after, advanced}`. Reached only after DeploymentCompleted. If the marker already
-holds a date at or after `newestDate` (another run got further), it is kept as it is.
+Event: `{newestDate, allowOlderWindow, execution: {name}, deployment: $.deployment}`. Result
+(`$.marker`): `{before, after, advanced}`. Reached only after DeploymentCompleted. If the
+marker already holds a date at or after `newestDate` (another run got further), it is kept
+as it is, unless the run deployed an older window on purpose (`allowOlderWindow`): then it
+moves back to `newestDate`, the newest day the serving model covers.
 
 SSM failing (throttled past botocore's retries, AccessDenied, a 500) raises
 `MarkerWriteError`; the definition retries it, and when it lasts the run ends in
 MarkerNotAdvanced with this error's message as its cause: the new model IS serving, the
-marker is behind (the next run would train the same data again), and the exact command
-that sets it.
+marker is behind (the next run advances it from the serving EndpointConfig's tags:
+`functions.serving_endpoint`), and the exact command that sets it now. `advance_marker` and
+`promote_fingerprints` live in `functions.serving_record`, shared with CheckData.
 """
 
 from __future__ import annotations
@@ -18,38 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contract.document import DATA_NEWEST_DATE
+from contract.document import DATA_ALLOW_OLDER_WINDOW, DATA_NEWEST_DATE
 from contract.errors import MarkerWriteError
 from contract.lambdas import UPDATE_PARAMETERS
-from functions import clients, fingerprints
+from functions import clients
 from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
-from functions.markers import read_marker, write_marker
 from functions.payload import field, parse_date
+from functions.serving_record import advance_marker, promote_fingerprints
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
     from mypy_boto3_ssm import SSMClient
-
-
-def advance_marker(
-    ssm: SSMClient, parameter: str, newest: date, log: StructuredLogger
-) -> dict[str, Any]:
-    before = read_marker(ssm, parameter)
-    if before is not None and before >= newest:
-        log.info(
-            "marker kept: it is already at or after this run's newest date",
-            before=before,
-            newestDate=newest,
-        )
-        return {"before": before.isoformat(), "after": before.isoformat(), "advanced": False}
-    write_marker(ssm, parameter, newest)
-    log.info("marker advanced", before=before, after=newest)
-    return {
-        "before": before.isoformat() if before else None,
-        "after": newest.isoformat(),
-        "advanced": True,
-    }
 
 
 def marker_not_advanced_message(
@@ -59,8 +41,9 @@ def marker_not_advanced_message(
     return (
         f"The new model {model_name} IS serving on endpoint {endpoint_name}, but the marker "
         f"{parameter} could not be advanced to {newest.isoformat()} ({error}). No data is "
-        "lost, but until the marker is set the next run trains the same data again; to set "
-        f"it now: aws ssm put-parameter --name {parameter} --value {newest.isoformat()} "
+        "lost: the next run reads the date from the serving EndpointConfig's tags and "
+        "advances the marker itself instead of training the same data again; to set it now: "
+        f"aws ssm put-parameter --name {parameter} --value {newest.isoformat()} "
         "--type String --overwrite"
     )
 
@@ -71,36 +54,19 @@ def advance_marker_or_explain(
     newest: date,
     serving: tuple[str, str],
     log: StructuredLogger,
+    *,
+    older_window_deployed: bool = False,
 ) -> dict[str, Any]:
     """`advance_marker`, with SSM's failure told as MarkerWriteError (the definition retries)."""
     try:
-        return advance_marker(ssm, parameter, newest, log)
+        return advance_marker(
+            ssm, parameter, newest, log, older_window_deployed=older_window_deployed
+        )
     except (ClientError, BotoCoreError) as error:
         model_name, endpoint_name = serving
         raise MarkerWriteError(
             marker_not_advanced_message(parameter, newest, model_name, endpoint_name, error)
         ) from error
-
-
-def promote_fingerprints(
-    s3: S3Client, bucket: str, manifest_prefix: str, execution_name: str, log: StructuredLogger
-) -> None:
-    """The run's file fingerprints become the serving model's (functions.fingerprints).
-
-    Before the marker: a failure here leaves the previous record, so the next run sees this
-    run's files as changed history and says so (retrain or report), never silently. It is
-    not the run's failure: the new model serves and the marker must still advance.
-    """
-    try:
-        target = fingerprints.promote(s3, bucket, manifest_prefix, execution_name)
-    except ClientError as error:
-        log.warning(
-            "the run's fingerprints were not recorded as the serving model's; the next run "
-            "will report this run's files as changed history",
-            error=str(error),
-        )
-        return
-    log.info("fingerprints recorded as the serving model's", fingerprints=target)
 
 
 # --- Lambda entry point (cold start: settings, logger and clients) ---------------------
@@ -120,5 +86,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         field(event, "deployment.modelName", str),
         field(event, "deployment.endpointName", str),
     )
+    older_window_deployed = field(event, DATA_ALLOW_OLDER_WINDOW, bool)
     promote_fingerprints(S3, SETTINGS.bucket, SETTINGS.manifest_prefix, execution_name, LOG)
-    return advance_marker_or_explain(SSM, SETTINGS.marker_parameter, newest, serving, LOG)
+    return advance_marker_or_explain(
+        SSM,
+        SETTINGS.marker_parameter,
+        newest,
+        serving,
+        LOG,
+        older_window_deployed=older_window_deployed,
+    )

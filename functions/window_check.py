@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from contract.errors import DataValidationError
 from functions.csv_validation import CONSEQUENCE, validate_object
 from functions.data_files import DataFile
+from functions.drift import ColumnSums
 from functions.fingerprints import Fingerprint
 
 if TYPE_CHECKING:
@@ -76,14 +77,18 @@ def fingerprint_window(
     fingerprints: dict[str, Fingerprint] = {}
     for data_file in files:
         known = (serving or {}).get(data_file.key)
-        columns: int | None
+        fingerprint: Fingerprint
         if data_file.key in to_read:
-            columns = validate_object(s3, bucket, data_file.key).columns
+            summary = validate_object(s3, bucket, data_file.key)
+            # Its column sums, for the drift report's baseline in later runs.
+            stats = ColumnSums(summary.rows, summary.sums, summary.squares)
+            fingerprint = Fingerprint(data_file.etag, summary.columns, stats)
         elif known is not None and known.etag == data_file.etag:
-            columns = known.columns  # unchanged since it was validated and trained on
+            fingerprint = known  # unchanged since it was validated and trained on
         else:
-            columns = None  # trained before fingerprints were recorded: trusted, as it was
-        fingerprints[data_file.key] = Fingerprint(data_file.etag, columns)
+            # Trained before fingerprints were recorded: trusted, as it was.
+            fingerprint = Fingerprint(data_file.etag, None)
+        fingerprints[data_file.key] = fingerprint
     check_columns(bucket, fingerprints)
     return fingerprints
 

@@ -32,7 +32,6 @@ class AlarmTopic(pulumi.ComponentResource):
         topic = aws.sns.Topic(
             logical_name,
             name=context.names.alarm_topic,
-            tags=context.tags(),
             opts=pulumi.ResourceOptions(parent=self),
         )
         email = context.settings.alarm_email
@@ -55,7 +54,6 @@ def failed_executions_alarm(
     alarm_name: str,
     state_machine_arn: pulumi.Output[str],
     topic_arn: pulumi.Output[str],
-    tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
     """Alarms as soon as one execution of the period failed, timed out or was aborted."""
@@ -93,6 +91,5 @@ def failed_executions_alarm(
         treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],
         ok_actions=[topic_arn],
-        tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -41,6 +41,8 @@ from workflow.options import PipelineOptions
 NAMESPACE: Final = "retraining"
 MODELS_KEY: Final = "models"
 REGION_KEY: Final = "aws:region"
+# The AWS provider's own key: infra.context configures the stack's provider with it.
+ALLOWED_ACCOUNT_IDS_KEY: Final = "aws:allowedAccountIds"
 STATE_MACHINE_LOG_LEVELS: Final = ("OFF", "ALL", "ERROR", "FATAL")
 DEFAULT_MODEL_NAME: Final = "linear-learner"
 # Linear Learner, regression on CSV (target in the first column). `predictor_type` is the
@@ -123,6 +125,53 @@ class ModelSettings:
         "them, for an operator to check and then run with `force`. `retrain` by default: the "
         "uploader changed the data on purpose, and the model should reflect it.",
         "retrain",
+    )
+    holdout_days: int = setting(
+        "holdoutDays",
+        kinds.integer(1, 36_500),
+        "The quality gate's holdout: how many of the window's newest day files each run "
+        "keeps out of training to score the new model and the serving one on (the next run "
+        "trains on them). A window needs more files than this, or the run fails closed.",
+        1,
+    )
+    quality_metric: str = setting(
+        "qualityMetric",
+        kinds.choice(*lambdas.QUALITY_METRIC_CHOICES),
+        "The quality gate's metric, lower is better, as Linear Learner defines it: `mse`, "
+        "`rmse` (its root) or `mae` (`absolute_loss`, the mean absolute error).",
+        lambdas.QUALITY_METRIC_RMSE,
+    )
+    quality_max_score: float | None = setting(
+        "qualityMaxScore",
+        kinds.number(0),
+        "Absolute bound: a new model whose `qualityMetric` on the holdout is above it is "
+        "rejected (the previous one keeps serving). Unset: no absolute bound.",
+    )
+    quality_max_regression_percent: float | None = setting(
+        "qualityMaxRegressionPercent",
+        kinds.number(0),
+        "Relative bound: a new model scoring more than this many percent worse than the "
+        "serving model on the same holdout rows is rejected. Unset: no relative bound.",
+        10.0,
+    )
+    drift_threshold: float = setting(
+        "driftThreshold",
+        kinds.number(1),
+        "The drift report's bound: a column (the label or a feature) of the run's new files "
+        "shifted when its mean is more than this many of the rest of the window's standard "
+        "deviations away from that rest's mean, or its standard deviation is more than this "
+        "factor larger or smaller. 3 by default: a calendar effect (a weekend day in a window "
+        "of weekdays) stays under it, a unit change (x10) or a broken export does not.",
+        3.0,
+    )
+    drift_action: str = setting(
+        "driftAction",
+        kinds.choice(*lambdas.DRIFT_ACTION_CHOICES),
+        "What a shifted column does: `warn` reports it (run output, Slack) and the gate "
+        "decides on scores alone; `reject` also rejects the run's model through the quality "
+        "gate, naming the drift (the previous model keeps serving; `overrideQualityGate` "
+        "deploys it on purpose).",
+        lambdas.DRIFT_ACTION_WARN,
     )
     training_instance_type: str = setting(
         "trainingInstanceType", config_kinds.INSTANCE_TYPE, "Training instance type.", "ml.m5.large"
@@ -228,6 +277,8 @@ class StackSettings:
     stack: str
     region: str
     models: tuple[ModelSettings, ...]
+    # `aws:allowedAccountIds`; empty: any account (the stack's names are scoped anyway).
+    allowed_account_ids: tuple[str, ...] = ()
     bucket_name: str | None = setting(
         "bucketName",
         config_kinds.BUCKET_NAME,
@@ -317,7 +368,11 @@ class StackSettings:
         "E-mail subscribed to the alarm topic (requires `alarmEnabled`).",
     )
     tags: tuple[tuple[str, str], ...] = setting(
-        "tags", config_kinds.TAGS, "Tags added to every taggable resource.", ()
+        "tags",
+        config_kinds.TAGS,
+        "Tags of every taggable resource: the AWS provider's default tags, next to "
+        "`project`, `stack`, `managed-by` and, on a model's resources, `model`.",
+        (),
     )
 
     @property
@@ -351,7 +406,9 @@ _key = config_key
 
 def known_keys() -> frozenset[str]:
     names = [setting_of(f).key for f in stack_settings_fields() + model_settings_fields()]
-    return frozenset({REGION_KEY, _key(MODELS_KEY), *(_key(n) for n in names)})
+    return frozenset(
+        {REGION_KEY, ALLOWED_ACCOUNT_IDS_KEY, _key(MODELS_KEY), *(_key(n) for n in names)}
+    )
 
 
 class _Reader:
@@ -410,6 +467,13 @@ def _check_model(
     reader.problems += poll_bounds_problems(
         named("poll_initial_seconds"), named("poll_max_seconds")
     )
+    if model.holdout_days >= model.training_window_days:
+        # Every run would fail closed: no file left to train on after the holdout.
+        reader.problems.append(
+            f"{paths['holdout_days']} is {model.holdout_days}, but it must be less than "
+            f"{paths['training_window_days']} ({model.training_window_days}): the quality "
+            "gate's holdout would leave no day of the window to train on"
+        )
     if not reader.problems:
         try:
             pipeline_options(model)
@@ -447,6 +511,12 @@ def parse_settings(
         REGION_KEY,
         "",
     )
+    allowed_account_ids = reader.value(
+        raw.get(ALLOWED_ACCOUNT_IDS_KEY),
+        Setting("allowedAccountIds", config_kinds.ACCOUNT_IDS, ""),
+        ALLOWED_ACCOUNT_IDS_KEY,
+        (),
+    )
     stack_values: dict[str, Any] = {}
     for f in stack_settings_fields():
         spec = setting_of(f)
@@ -481,6 +551,7 @@ def parse_settings(
     settings = StackSettings(
         stack=stack,
         region=region,
+        allowed_account_ids=allowed_account_ids,
         models=tuple(m for m in models if m is not None),
         **stack_values,
         slack_token=slack_token,
@@ -541,7 +612,7 @@ def load_settings() -> StackSettings:
         namespace, _, name = key.partition(":")
         if key == _key("slackToken") or namespace not in (NAMESPACE, "aws"):
             continue
-        if namespace == "aws" and key != REGION_KEY:
+        if namespace == "aws" and key not in (REGION_KEY, ALLOWED_ACCOUNT_IDS_KEY):
             continue
         value = pulumi.Config(namespace).get(name) if namespace == "aws" else config.get(name)
         if value is not None:

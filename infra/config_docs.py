@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import (
+    ALLOWED_ACCOUNT_IDS_KEY,
     DEFAULT_MODEL_NAME,
     MODELS_KEY,
     NAMESPACE,
@@ -92,6 +93,13 @@ def _table(rows: list[str]) -> list[str]:
 def _tables() -> tuple[list[str], list[str]]:
     stack_rows = [
         _row(REGION_KEY, "AWS region", "required", "Region of every resource (AWS provider)."),
+        _row(
+            ALLOWED_ACCOUNT_IDS_KEY,
+            "list of AWS account IDs",
+            "any account",
+            "The only accounts the stack's AWS providers deploy to (quoted 12-digit "
+            "strings); they refuse credentials of any other.",
+        ),
         _row(
             f"{NAMESPACE}:{MODELS_KEY}",
             "list of objects",

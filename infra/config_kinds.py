@@ -140,5 +140,25 @@ EMAIL: Final = matching("e-mail address", r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mai
 SLACK_CHANNEL: Final = matching(
     "Slack channel", r"#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{8,}", "a Slack channel name or ID"
 )
+
+
+def _account_ids(value: Any, source: Source) -> tuple[str, ...]:
+    ids = decode_json(
+        value, list, 'must be a list of 12-digit AWS account IDs, e.g. ["123456789012"]'
+    )
+    if not ids:
+        raise Invalid("must list at least one account ID (or leave the key out)")
+    for index, account in enumerate(ids):
+        # A string: YAML reads an unquoted 012345678901 as a number and drops the zero.
+        if not (isinstance(account, str) and re.fullmatch(r"[0-9]{12}", account)):
+            raise Invalid(
+                f"item {index} ({json.dumps(account)}) must be a 12-digit account ID written "
+                'as a string (quote it in YAML: - "123456789012")'
+            )
+    return tuple(ids)
+
+
+# `aws:allowedAccountIds`: the AWS provider refuses credentials of any other account.
+ACCOUNT_IDS: Final = Kind("list of AWS account IDs", _account_ids)
 # Read apart from the other keys, as a Pulumi secret (infra.config.load_settings).
 SECRET: Final = Kind("secret string", TEXT.parse)

@@ -53,6 +53,14 @@ def pipeline_variables(
         lambdas.TRAINING_WINDOW_DAYS: str(model.training_window_days),
         lambdas.TIME_ZONE: model.schedule_time_zone,
         lambdas.CHANGED_HISTORY: model.changed_history,
+        lambdas.HOLDOUT_DAYS: str(model.holdout_days),
+        lambdas.QUALITY_METRIC: model.quality_metric,
+        lambdas.QUALITY_MAX_SCORE: _optional_number(model.quality_max_score),
+        lambdas.QUALITY_MAX_REGRESSION_PERCENT: _optional_number(
+            model.quality_max_regression_percent
+        ),
+        lambdas.DRIFT_THRESHOLD: _optional_number(model.drift_threshold),
+        lambdas.DRIFT_ACTION: model.drift_action,
         # Linear Learner serves with the image it trains with.
         lambdas.TRAINING_IMAGE: refs.algorithm_image,
         lambdas.INFERENCE_IMAGE: refs.algorithm_image,
@@ -100,3 +108,7 @@ def _flag(value: bool) -> str:
 
 def _optional(value: int | None) -> str | None:
     return None if value is None else str(value)
+
+
+def _optional_number(value: float | None) -> str | None:
+    return None if value is None else repr(value)

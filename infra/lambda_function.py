@@ -55,7 +55,6 @@ class PipelineFunction(pulumi.ComponentResource):
         environment: Mapping[str, pulumi.Input[str]],
         deployment: FunctionDeployment,
         layers: Sequence[pulumi.Input[str]] = (),
-        tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("retraining:pipeline:Function", logical_name, None, opts)
@@ -65,14 +64,12 @@ class PipelineFunction(pulumi.ComponentResource):
             description=f"{function_name}: {spec.description}",
             trust_policy=service_trust_policy("lambda.amazonaws.com"),
             policy=policy,
-            tags=tags,
             parent=self,
         )
         log_group = aws.cloudwatch.LogGroup(
             logical_name,
             name=log_group_name,
             retention_in_days=deployment.log_retention_days,
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.function = aws.lambda_.Function(
@@ -101,13 +98,12 @@ class PipelineFunction(pulumi.ComponentResource):
             tracing_config=aws.lambda_.FunctionTracingConfigArgs(
                 mode="Active" if deployment.tracing else "PassThrough"
             ),
-            tags=tags,
             # The role must be able to write logs before the first invocation.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access.policy, log_group]),
         )
         self.arn = self.function.arn
         if spec.asynchronous:
-            self._dead_letter_queue(logical_name, function_name, deployment.arns, access, tags)
+            self._dead_letter_queue(logical_name, function_name, deployment.arns, access)
         self.register_outputs({"arn": self.arn, "name": self.function.name})
 
     def _dead_letter_queue(
@@ -116,7 +112,6 @@ class PipelineFunction(pulumi.ComponentResource):
         function_name: str,
         arns: Arns,
         access: RoleWithPolicy,
-        tags: dict[str, str],
     ) -> None:
         """Where Lambda sends an event the function still failed on after its retries."""
         queue_name = f"{function_name}-failed"
@@ -125,7 +120,6 @@ class PipelineFunction(pulumi.ComponentResource):
             name=queue_name,
             message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
             sqs_managed_sse_enabled=True,
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Lambda sends to the destination with the function's execution role.

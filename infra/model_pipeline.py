@@ -76,7 +76,6 @@ class ModelPipeline(pulumi.ComponentResource):
         super().__init__("retraining:pipeline:ModelPipeline", name, None, opts)
         context, model, shared, image = args.context, args.model, args.shared, args.image
         names = ModelNames(context.stack, model.name)
-        tags = context.tags(model=model.name)
         access = policies.PipelineAccess(
             arns=context.arns,
             names=names,
@@ -87,13 +86,12 @@ class ModelPipeline(pulumi.ComponentResource):
             tracing=context.settings.tracing_enabled,
             state_machine_logging=context.settings.state_machine_log_level != "OFF",
         )
-        sagemaker_role_arn = self._sagemaker_role(model, names, access, tags)
+        sagemaker_role_arn = self._sagemaker_role(model, names, access)
         scheduler = SchedulerAccess(
             f"{model.name}-scheduler",
             context=context,
             names=names,
             access=access,
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         variables = pipeline_variables(
@@ -109,14 +107,13 @@ class ModelPipeline(pulumi.ComponentResource):
                 schedule_group=scheduler.group_name,
             ),
         )
-        functions = self._functions(model, access, shared, variables, tags)
+        functions = self._functions(model, access, shared, variables)
         orchestration = Orchestration(
             f"{model.name}-orchestration",
             context=context,
             model=model,
             access=access,
             function_arns={spec.key: functions[spec.key].arn for spec in PIPELINE_FUNCTIONS},
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         debounce = functions.get(DEBOUNCE_UPLOAD.key)
@@ -130,7 +127,6 @@ class ModelPipeline(pulumi.ComponentResource):
             state_machine_arn=orchestration.arn,
             on_sagemaker_event=functions[ON_SAGEMAKER_EVENT.key].function,
             debounce_upload=debounce.function if debounce is not None else None,
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         if shared.alarm_topic_arn is not None:
@@ -139,7 +135,6 @@ class ModelPipeline(pulumi.ComponentResource):
                 alarm_name=names.failure_alarm,
                 state_machine_arn=orchestration.arn,
                 topic_arn=shared.alarm_topic_arn,
-                tags=tags,
                 parent=self,
             )
 
@@ -161,7 +156,6 @@ class ModelPipeline(pulumi.ComponentResource):
         model: ModelSettings,
         names: ModelNames,
         access: policies.PipelineAccess,
-        tags: dict[str, str],
     ) -> pulumi.Input[str]:
         """The configured execution role, or a least-privilege one created here."""
         if model.sagemaker_role_arn is not None:
@@ -173,7 +167,6 @@ class ModelPipeline(pulumi.ComponentResource):
             # Only SageMaker acting for this account may assume it (confused deputy).
             trust_policy=policies.service_trust_policy(SAGEMAKER_SERVICE, access.arns.account_id),
             policy=policy_json(policies.sagemaker_policy(access)),
-            tags=tags,
             parent=self,
         )
         # Hand out the ARN only once the policy is attached: a training job started with a
@@ -186,7 +179,6 @@ class ModelPipeline(pulumi.ComponentResource):
         access: policies.PipelineAccess,
         shared: SharedResources,
         variables: Mapping[Variable, pulumi.Input[str] | None],
-        tags: dict[str, str],
     ) -> dict[str, PipelineFunction]:
         names = access.names
         specs: list[LambdaSpec[Any]] = [*PIPELINE_FUNCTIONS, ON_SAGEMAKER_EVENT]
@@ -206,7 +198,6 @@ class ModelPipeline(pulumi.ComponentResource):
                 environment=function_environment(spec, variables),
                 deployment=shared.deployment,
                 layers=[layers[package] for package in spec.layers],
-                tags=tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         return functions

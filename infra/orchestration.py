@@ -27,7 +27,6 @@ class Orchestration(pulumi.ComponentResource):
         model: ModelSettings,
         access: PipelineAccess,
         function_arns: Mapping[str, pulumi.Output[str]],
-        tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("retraining:pipeline:Orchestration", logical_name, None, opts)
@@ -44,10 +43,9 @@ class Orchestration(pulumi.ComponentResource):
             policy=policy_json(
                 state_machine_policy(access, [access.function_arn(key) for key in keys])
             ),
-            tags=tags,
             parent=self,
         )
-        logging = self._logging(logical_name, context, names, tags)
+        logging = self._logging(logical_name, context, names)
         options = pipeline_options(model)
         definition = pulumi.Output.all(*(function_arns[key] for key in keys)).apply(
             lambda arns: render_definition(options, dict(zip(keys, arns, strict=True)))
@@ -62,7 +60,6 @@ class Orchestration(pulumi.ComponentResource):
             tracing_configuration=aws.sfn.StateMachineTracingConfigurationArgs(
                 enabled=settings.tracing_enabled
             ),
-            tags=tags,
             # Step Functions checks the role's permissions when the machine is created.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role.policy]),
         )
@@ -70,7 +67,7 @@ class Orchestration(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn})
 
     def _logging(
-        self, logical_name: str, context: DeployContext, names: ModelNames, tags: dict[str, str]
+        self, logical_name: str, context: DeployContext, names: ModelNames
     ) -> aws.sfn.StateMachineLoggingConfigurationArgs:
         settings = context.settings
         if settings.state_machine_log_level == "OFF":
@@ -79,7 +76,6 @@ class Orchestration(pulumi.ComponentResource):
             f"{logical_name}-executions",
             name=names.state_machine_log_group,
             retention_in_days=settings.log_retention_days,
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         return aws.sfn.StateMachineLoggingConfigurationArgs(

@@ -30,6 +30,7 @@ WILDCARD_RESOURCE_ACTIONS: Final[Mapping[str, str]] = {
     "states:SendTaskSuccess": "authorized by the task token itself; no resource type exists",
     "sagemaker:ListModels": "List* actions have no resource type; results are filtered by name",
     "sagemaker:ListEndpointConfigs": "List* actions have no resource type",
+    "sagemaker:ListTrainingJobs": "List* actions have no resource type; filtered by name",
     "xray:PutTraceSegments": "X-Ray has no resource type for trace ingestion",
     "xray:PutTelemetryRecords": "X-Ray has no resource type for telemetry",
     "xray:GetSamplingRules": "X-Ray sampling rules are account-wide",

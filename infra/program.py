@@ -41,10 +41,15 @@ def define_stack() -> None:
         "data",
         context,
         eventbridge_notifications=any(m.upload_trigger_enabled for m in settings.models),
+        opts=context.options,
     )
     layer = _slack_layer(context, build_slack_layer())
-    secret = SlackTokenSecret("slack-token", context) if settings.slack_enabled else None
-    topic = AlarmTopic("alarms", context) if settings.alarm_enabled else None
+    secret = (
+        SlackTokenSecret("slack-token", context, opts=context.options)
+        if settings.slack_enabled
+        else None
+    )
+    topic = AlarmTopic("alarms", context, opts=context.options) if settings.alarm_enabled else None
     shared = SharedResources(
         bucket=bucket.name,
         bucket_output=bucket.bucket_output,
@@ -62,7 +67,9 @@ def define_stack() -> None:
     images = _AlgorithmImages(context)
     pipelines = {
         model.name: ModelPipeline(
-            model.name, ModelPipelineArgs(context, model, shared, images.for_model(model))
+            model.name,
+            ModelPipelineArgs(context, model, shared, images.for_model(model)),
+            opts=context.model_options(model.name),
         )
         for model in settings.models
     }
@@ -80,6 +87,7 @@ def _slack_layer(context: DeployContext, archive: BuiltArchive) -> aws.lambda_.L
         source_code_hash=archive.sha256_base64,
         compatible_runtimes=[RUNTIME],
         compatible_architectures=[ARCHITECTURE],
+        opts=pulumi.ResourceOptions(provider=context.provider),
     )
 
 
@@ -102,7 +110,9 @@ class _AlgorithmImages:
             )
         if self._default is None:
             found = aws.sagemaker.get_prebuilt_ecr_image(
-                repository_name=DEFAULT_ALGORITHM_REPOSITORY, image_tag=DEFAULT_ALGORITHM_TAG
+                repository_name=DEFAULT_ALGORITHM_REPOSITORY,
+                image_tag=DEFAULT_ALGORITHM_TAG,
+                opts=pulumi.InvokeOptions(provider=self._context.provider),
             )
             self._default = AlgorithmImage(
                 found.registry_path,

@@ -28,7 +28,6 @@ def role_with_policy(
     description: str,
     trust_policy: dict[str, Any],
     policy: pulumi.Input[str],
-    tags: dict[str, str],
     parent: pulumi.Resource,
 ) -> RoleWithPolicy:
     """A role and its inline policy (`policy` is the document's JSON, maybe an Output)."""
@@ -37,7 +36,6 @@ def role_with_policy(
         name=role_name,
         description=description,
         assume_role_policy=policy_json(trust_policy),
-        tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     inline = aws.iam.RolePolicy(

@@ -38,7 +38,6 @@ class SlackTokenSecret(pulumi.ComponentResource):
                 # Without protection, delete at once so the stack can be re-created with
                 # the same secret name (a scheduled deletion keeps the name for 30 days).
                 recovery_window_in_days=30 if settings.protect_data else 0,
-                tags=context.tags(),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             self.arn = secret.arn

@@ -50,7 +50,7 @@ class DataBucket(pulumi.ComponentResource):
         self.register_outputs({"bucket": self.bucket_output})
 
     def _existing(self, context: DeployContext) -> str:
-        found = aws.s3.get_bucket(bucket=self.name)
+        found = aws.s3.get_bucket(bucket=self.name, opts=pulumi.InvokeOptions(parent=self))
         if found.bucket_region != context.arns.region:
             raise ConfigError(
                 [
@@ -61,7 +61,9 @@ class DataBucket(pulumi.ComponentResource):
         return found.bucket
 
     def _check_existing_notifications(self, context: DeployContext) -> None:
-        notification = aws.s3.get_bucket_notification(bucket=self.name)
+        notification = aws.s3.get_bucket_notification(
+            bucket=self.name, opts=pulumi.InvokeOptions(parent=self)
+        )
         if not notification.eventbridge:
             pulumi.log.warn(
                 f"bucket {self.name} does not send events to EventBridge, so the upload "
@@ -80,7 +82,6 @@ class DataBucket(pulumi.ComponentResource):
             bucket=self.name,
             # dev: `pulumi destroy` empties the bucket; protected data never is.
             force_destroy=context.settings.bucket_force_destroy and not protect,
-            tags=context.tags(),
             opts=pulumi.ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
         )
         # Configuration that must survive as long as the bucket does.

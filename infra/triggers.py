@@ -42,7 +42,6 @@ class SchedulerAccess(pulumi.ComponentResource):
         context: DeployContext,
         names: ModelNames,
         access: PipelineAccess,
-        tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("retraining:pipeline:SchedulerAccess", logical_name, None, opts)
@@ -52,13 +51,11 @@ class SchedulerAccess(pulumi.ComponentResource):
             description=f"EventBridge Scheduler: starts {names.state_machine}",
             trust_policy=service_trust_policy(SCHEDULER_SERVICE, context.arns.account_id),
             policy=policy_json(scheduler_policy(access)),
-            tags=tags,
             parent=self,
         )
         group = aws.scheduler.ScheduleGroup(
             logical_name,
             name=names.schedule_group,
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.role_arn = role.role.arn
@@ -80,7 +77,6 @@ class Triggers(pulumi.ComponentResource):
         state_machine_arn: pulumi.Output[str],
         on_sagemaker_event: aws.lambda_.Function,
         debounce_upload: aws.lambda_.Function | None,
-        tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("retraining:pipeline:Triggers", logical_name, None, opts)
@@ -138,7 +134,6 @@ class Triggers(pulumi.ComponentResource):
                 description=description,
                 pattern=pattern,
                 function=function,
-                tags=tags,
             )
         self.register_outputs({})
 
@@ -150,7 +145,6 @@ class Triggers(pulumi.ComponentResource):
         description: str,
         pattern: str,
         function: aws.lambda_.Function,
-        tags: dict[str, str],
     ) -> None:
         """An EventBridge rule delivering to a function, and the function's consent."""
         rule = aws.cloudwatch.EventRule(
@@ -159,7 +153,6 @@ class Triggers(pulumi.ComponentResource):
             description=description,
             event_pattern=pattern,
             state="ENABLED",
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         permission = aws.lambda_.Permission(

@@ -5,6 +5,9 @@ plan  [--stack dev|prod]      the resources a stack declares (make plan)
 session [--stack dev|prod] [--script FILE] [--serve [--port N]]
                               drive a stack by hand: upload, run, advance, show, predict
                               (`session --help`; `help` inside lists the commands)
+probes [--kind KIND] [--probe NAME]
+                              bad inputs, faults and races, each judged from what AWS shows
+                              (make probes; out/probes.json; exit 1 when one ends uncleanly)
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": "localcloud.demo",
         "plan": "localcloud.plan",
         "session": "localcloud.session.cli",
+        "probes": "localcloud.probes.cli",
     }
     if not args or args[0] in ("-h", "--help") or args[0] not in commands:
         print(__doc__.strip())

@@ -63,6 +63,21 @@ def daily_rows(day: date, stations: int = STATIONS) -> list[list[float]]:
     return [[round(float(value), 4) for value in row] for row in table]
 
 
+def shuffled_labels(rows: list[list[float]], day: date) -> list[list[float]]:
+    """`rows` with their labels permuted across the rows (seeded by `day`): a broken export
+    whose columns are each intact (no per-column statistic moves) but whose labels no longer
+    belong to their features."""
+    labels = [row[0] for row in rows]
+    order = np.random.default_rng(_seed("shuffled labels", day)).permutation(len(rows))
+    return [[labels[int(index)], *row[1:]] for index, row in zip(order, rows, strict=True)]
+
+
+def _seed(purpose: str, day: date) -> int:
+    return int.from_bytes(
+        hashlib.sha256(f"{purpose} {day.isoformat()}".encode()).digest()[:8], "big"
+    )
+
+
 # Hours of the day the demo asks about: morning, midday and evening traffic.
 SAMPLE_HOURS = (8, 13, 18, 23)
 

@@ -8,6 +8,13 @@ Deploys the dev stack (the same Pulumi program) into the embedded AWS, then, in 
 2. the next day's scheduled run finds no new data and ends in NoNewData;
 3. a new day's file arrives; its (debounced) upload run retrains on the window and updates the
    endpoint in place, while a client keeps asking for predictions (zero downtime);
+4. the export is late on Wednesday (the 06:00 run finds nothing new) and on Thursday delivers
+   two days at once, the first with its labels shuffled across its rows (every column intact,
+   so the drift report cannot see it). The run holds out the newest, clean day and trains on
+   the rest, the shuffled day included: the quality gate scores the new model (challenger) and
+   the serving one (champion) on that clean day, rejects the new one (far beyond dev's 10 %
+   bound), and the run ends in ModelRejected. A client calling the endpoint throughout gets
+   the same predictions as before the run; the marker does not move.
 
 then asks the endpoint for predictions and writes `out/demo-report.json`.
 """
@@ -23,9 +30,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contract.document import KEY_EVALUATION
 from localcloud import data
 from localcloud.runtime import LocalCloud, ModelStack, Run
+from localcloud.session.views import evaluation_lines, final_document
 from localcloud.watch import EndpointProbe, ProgressView, RunSummary, summarize
+from workflow import pipeline as p
 
 # The demo's first day: a Monday; the dev stack trains daily at 06:00 Europe/Paris.
 FIRST_RUN_DAY = date(2026, 3, 2)
@@ -102,19 +112,24 @@ def run_demo(stack: str = "dev", out_dir: Path = Path("out"), write: Any = print
         probe.stop()
         summaries += [summarize(cloud, run) for run in third]
 
-        rows = data.feature_rows(day, 3)
-        scores = cloud.predict(model, rows)
-        prediction = {
-            "endpoint": model.endpoint_name,
-            "rows": rows,
-            "predictions": scores,
-            "expected": [round(data.expected_rentals(r), 3) for r in rows],
-        }
+        # 4 — a late export with one day's labels shuffled: the gate keeps the serving model.
+        day += timedelta(days=2)
+        gate = _gate_story(
+            cloud,
+            model,
+            shuffled_day=new_day + timedelta(days=1),
+            clean_day=new_day + timedelta(days=2),
+            arrives=_at(day, 9, 0, zone),
+            follow=(progress, follow_new, write),
+        )
+        summaries += gate.pop("summaries")
+
         report = {
             "stack": stack,
             "runs": [s.report() for s in summaries],
             "endpoint_probe_during_update": probe.report(),
-            "prediction": prediction,
+            "quality_gate": gate,
+            "prediction": _prediction(cloud, model, data.feature_rows(day, 3)),
             "marker": cloud.marker(model),
             "wall_seconds": round(time.perf_counter() - started, 2),
         }
@@ -124,6 +139,86 @@ def run_demo(stack: str = "dev", out_dir: Path = Path("out"), write: Any = print
     path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     write(f"\nReport: {path}   ({report['wall_seconds']} s of wall time)")
     return report
+
+
+def _prediction(cloud: LocalCloud, model: ModelStack, rows: list[list[float]]) -> dict[str, Any]:
+    return {
+        "endpoint": model.endpoint_name,
+        "rows": rows,
+        "predictions": cloud.predict(model, rows),
+        "expected": [round(data.expected_rentals(r), 3) for r in rows],
+    }
+
+
+def _gate_story(
+    cloud: LocalCloud,
+    model: ModelStack,
+    *,
+    shuffled_day: date,
+    clean_day: date,
+    arrives: datetime,
+    follow: tuple[ProgressView, Any, Any],
+) -> dict[str, Any]:
+    """Story 4: the late export arrives, its run goes to its end; what the gate decided (as
+    the run recorded it) and what the endpoint serves, before and after."""
+    progress, follow_new, write = follow
+    write(
+        f"\n[4] {arrives - timedelta(days=1):%a %d %b} and {arrives:%a %d %b} 06:00 — the export "
+        f"is late, nothing new. {arrives:%a} {arrives:%H:%M} it delivers {shuffled_day}.csv, "
+        f"its labels shuffled across its rows (each column intact), and {clean_day}.csv "
+        f"(clean): the run trains on the window, the shuffled day included, and holds out "
+        f"{clean_day}; a client keeps calling the endpoint"
+    )
+    known = list(progress.runs)
+    cloud.advance_to(arrives, on_idle=follow_new)
+    rows = data.feature_rows(clean_day, 3)
+    before = _serving(cloud, model, rows)
+    probe = EndpointProbe(cloud, model, rows)
+    probe.start()
+    shuffled = data.shuffled_labels(data.daily_rows(shuffled_day), shuffled_day)
+    cloud.upload_csv(model, shuffled_day.isoformat(), shuffled)
+    cloud.upload_csv(model, clean_day.isoformat(), data.daily_rows(clean_day))
+    cloud.advance_to(arrives + timedelta(hours=3), on_idle=follow_new)
+    runs = [r for r in progress.runs if r not in known]
+    cloud.wait(*runs, on_idle=follow_new)
+    probe.stop()
+    # The run that evaluated a model: its evaluation as the run recorded it ($.evaluation of
+    # its output, or of the Fail state's input when it was rejected).
+    evaluated = [
+        (run, document)
+        for run in runs
+        if (document := final_document(cloud, run)).get(KEY_EVALUATION)
+    ]
+    run, document = evaluated[-1] if evaluated else (None, {})
+    ended = summarize(cloud, run).states[-1] if run else None
+    return {
+        "summaries": [summarize(cloud, r) for r in runs],
+        "run": run.name if run else None,
+        "ended_in": ended,
+        "shuffled_day": shuffled_day.isoformat(),
+        "holdout_day": clean_day.isoformat(),
+        "evaluation": document.get(KEY_EVALUATION),
+        "evaluation_lines": [line.strip() for line in evaluation_lines(document)],
+        "probed_rows": rows,
+        "before": before,
+        "after": _serving(cloud, model, rows),
+        "endpoint_probe_during_run": probe.report(),
+    }
+
+
+def _serving(cloud: LocalCloud, model: ModelStack, rows: list[list[float]]) -> dict[str, Any]:
+    """What a client sees: the serving config, its answers for `rows`, and the marker."""
+    return {
+        "endpoint_config": _serving_config(cloud, model),
+        "predictions": cloud.predict(model, rows),
+        "marker": cloud.marker(model),
+    }
+
+
+def _serving_config(cloud: LocalCloud, model: ModelStack) -> str | None:
+    sagemaker = cloud.client("sagemaker", model.region)
+    endpoint = sagemaker.describe_endpoint(EndpointName=model.endpoint_name)
+    return endpoint.get("EndpointConfigName")
 
 
 def _print_summary(summaries: list[RunSummary], report: dict[str, Any], write: Any) -> None:
@@ -147,6 +242,7 @@ def _print_summary(summaries: list[RunSummary], report: dict[str, Any], write: A
         f"{probe['requests']} requests; served by, in order: "
         + " -> ".join(probe["served_by_in_order"])
     )
+    _print_gate(report["quality_gate"], write)
     trained = next((s for s in summaries if s.metrics), None)
     if trained:
         write(
@@ -159,15 +255,70 @@ def _print_summary(summaries: list[RunSummary], report: dict[str, Any], write: A
         write(f"  {score:8.2f}   vs {expected:8.2f}")
 
 
+def _print_gate(gate: dict[str, Any], write: Any) -> None:
+    evaluation = gate["evaluation"] or {}
+    before, after = gate["before"], gate["after"]
+    probe = gate["endpoint_probe_during_run"]
+    write(
+        f"\nThe quality gate, run {str(gate['run'])[:8]} (ended in {gate['ended_in']}), as "
+        "the run recorded it ($.evaluation):"
+    )
+    for line in gate["evaluation_lines"]:
+        write(f"  {line}")
+    challenger, champion = evaluation.get("challenger"), evaluation.get("champion")
+    if isinstance(challenger, int | float) and isinstance(champion, int | float) and champion:
+        write(
+            f"  the new model's {evaluation.get('metric')} is {challenger:.4g} against the "
+            f"serving model's {champion:.4g} on the same rows: "
+            f"{100 * (challenger / champion - 1):+.0f} %, bound "
+            f"+{evaluation.get('bounds', {}).get('maxRegressionPercent')} %"
+        )
+    same_model = before["endpoint_config"] == after["endpoint_config"]
+    same_answers = before["predictions"] == after["predictions"]
+    served = probe["served_by_in_order"]
+    write(
+        f"  serving: {after['endpoint_config']}"
+        + (" (the model from before the run keeps serving)" if same_model else " (CHANGED)")
+        + f"; the client's {probe['requests'] - probe['failed']}/{probe['requests']} answers "
+        f"during the run came from {' -> '.join(served) or 'nobody'}"
+    )
+    write(
+        "  predictions for the same rows before / after the run: "
+        + ", ".join(
+            f"{b:.2f} / {a:.2f}"
+            for b, a in zip(before["predictions"], after["predictions"], strict=True)
+        )
+        + (" (identical)" if same_answers else " (DIFFERENT)")
+    )
+    write(
+        f"  marker {before['marker']} -> {after['marker']}"
+        + (" (untouched)" if before["marker"] == after["marker"] else " (MOVED)")
+    )
+
+
+def gate_story_held(gate: dict[str, Any]) -> bool:
+    """Story 4's claims: rejected, same model and answers, marker unmoved, no failed request."""
+    before, after = gate["before"], gate["after"]
+    return (
+        gate["ended_in"] == p.MODEL_REJECTED
+        and before == after
+        and gate["endpoint_probe_during_run"]["failed"] == 0
+        and gate["endpoint_probe_during_run"]["served_by_in_order"] == [before["endpoint_config"]]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud demo")
     parser.add_argument("--stack", default="dev", choices=["dev", "prod"])
     parser.add_argument("--out-dir", type=Path, default=Path("out"))
     args = parser.parse_args(argv)
     report = run_demo(args.stack, args.out_dir)
-    statuses = [run["status"] for run in report["runs"]]
+    gate = report["quality_gate"]
+    # The one run meant to fail is story 4's: its model rejected by the gate.
+    failed = [run for run in report["runs"] if run["status"] != "SUCCEEDED"]
+    unexpected = [run for run in failed if run["name"] != gate["run"]]
     failed_probe = report["endpoint_probe_during_update"]["failed"]
-    return 0 if "FAILED" not in statuses and not failed_probe else 1
+    return 0 if not unexpected and not failed_probe and gate_story_held(gate) else 1
 
 
 if __name__ == "__main__":

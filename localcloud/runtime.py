@@ -33,9 +33,11 @@ from localcloud.clock import Clock
 from localcloud.deploy.stack import Deployment, deploy_stack
 from localcloud.eventbridge.router import EventRouter
 from localcloud.eventbridge.scheduler import LocalScheduler
+from localcloud.s3.faults import S3Faults
 from localcloud.s3.policies import install_bucket_policy_conditions
 from localcloud.sagemaker.service import LocalSageMaker
 from localcloud.slack.api import LocalSlack
+from localcloud.ssm.faults import SsmFaults
 from localcloud.stepfunctions.interpreter import (
     install_generated_execution_names,
     install_immediate_stop,
@@ -98,6 +100,9 @@ class LocalCloud:
             endpoint_transition_seconds=endpoint_transition_seconds,
         )
         self.slack = LocalSlack(valid_tokens=[LOCAL_SLACK_TOKEN])
+        # Faults moto cannot produce by itself (localcloud.faults names them all).
+        self.ssm_faults = SsmFaults()
+        self.s3_faults = S3Faults()
         self.schedulers: dict[str, LocalScheduler] = {}
         self.stacks: dict[str, Deployment] = {}
         self._exit = contextlib.ExitStack()
@@ -128,7 +133,9 @@ class LocalCloud:
         stack.callback(install_interpreter_caches())
         stack.callback(install_generated_execution_names())
         stack.callback(install_immediate_stop())
-        stack.callback(install_bucket_policy_conditions())
+        stack.callback(install_bucket_policy_conditions(faults=self.s3_faults))
+        self.ssm_faults.install()
+        stack.callback(self.ssm_faults.close)
         self.lambdas.install()
         stack.callback(self.lambdas.close)
         self.events.install()

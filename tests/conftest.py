@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # `dev` keeps the inner loop fast; `ci` (selected by HYPOTHESIS_PROFILE=ci, which .ci/run
@@ -31,3 +33,22 @@ os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+
+TESTS = Path(__file__).resolve().parent
+# Packages whose conftest holds package-scoped fixtures: tests/e2e shares one deployed
+# LocalCloud (~15 s to build). pytest tears a package fixture down as soon as a test from
+# elsewhere runs, so under xdist such a package must stay together on one worker.
+WHOLE_PACKAGES = frozenset({"e2e"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """One xdist group per test file (its module fixtures built once), one per package in
+    WHOLE_PACKAGES; `make test` distributes with `--dist loadgroup`. Without xdist (`-p
+    no:xdist`) there is no such marker, and nothing to group."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = item.path.relative_to(TESTS)
+        group = path.parts[0] if path.parts[0] in WHOLE_PACKAGES else path.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import source_trees
+
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,7 +39,7 @@ RULES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = source_trees.parse_file(path)
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

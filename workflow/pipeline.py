@@ -49,6 +49,10 @@ CHECK_STATUS_WAIT = "CheckStatusWait"
 GET_STATUS = "GetStatus"
 CHECK_STATUS_BRANCH = "CheckStatusBranch"
 JOB_COMPLETED = "JobCompleted"
+EVALUATE_MODEL = "EvaluateModel"
+QUALITY_GATE_BRANCH = "QualityGateBranch"
+NOTIFY_MODEL_REJECTED = "NotifyModelRejected"
+EVALUATION_UNREADABLE = "EvaluationUnreadable"
 DEPLOY_MODEL = "DeployModel"
 DEPLOYMENT_COMPLETED = "DeploymentCompleted"
 UPDATE_PARAMETERS = "UpdateParameters"
@@ -64,11 +68,14 @@ NOTIFY_FAILURE = "NotifyFailure"
 RELEASE_RUN_LOCK_AFTER_FAILURE = "ReleaseRunLockAfterFailure"
 FAILURE_BRANCH = "FailureBranch"
 MARKER_NOT_ADVANCED = "MarkerNotAdvanced"
+EVALUATION_FAILED = "EvaluationFailed"
+MODEL_REJECTED = "ModelRejected"
 
 CHOICE_STATES = (
     CHECK_DATA_BRANCH,
     NOTIFY_SLACK_BRANCH,
     CHECK_STATUS_BRANCH,
+    QUALITY_GATE_BRANCH,
     STOP_TRAINING_BRANCH,
     FAILURE_BRANCH,
 )
@@ -87,6 +94,7 @@ TRANSIENT_LAMBDA_ERRORS = (
 DATA_PATH = f"$.{document.KEY_DATA}"
 STATUS_PATH = f"$.{document.KEY_STATUS}"
 TRAINING_PATH = f"$.{document.KEY_TRAINING}"
+EVALUATION_PATH = f"$.{document.KEY_EVALUATION}"
 DEPLOYMENT_PATH = f"$.{document.KEY_DEPLOYMENT}"
 NOTIFICATION_PATH = f"$.{document.KEY_NOTIFICATION}"
 WAKE_PATH = f"$.{document.KEY_WAKE}"
@@ -98,6 +106,7 @@ STOP_PATH = f"$.{document.KEY_STOP}"
 # JSONPaths into the state document.
 DECISION = f"$.{document.KEY_DATA}.{document.DATA_DECISION}"
 IGNORED_COUNT = f"$.{document.KEY_DATA}.{document.DATA_IGNORED_COUNT}"
+MARKER_REPAIRED = f"$.{document.KEY_DATA}.{document.DATA_MARKER_REPAIRED}"
 STAGE = f"$.{document.KEY_STATUS}.{document.STATUS_STAGE}"
 STATUS = f"$.{document.KEY_STATUS}.{document.STATUS_STATUS}"
 NAME = f"$.{document.KEY_STATUS}.{document.STATUS_NAME}"
@@ -106,6 +115,8 @@ POLL_COUNT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_COU
 POLL_TIMEOUT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_TIMEOUT_SECONDS}"
 DEADLINE_PASSED = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_DEADLINE_PASSED}"
 ERROR_CAUSE = f"$.{document.KEY_ERROR}.Cause"
+ERROR_NAME = f"$.{document.KEY_ERROR}.Error"
+GATE_DECISION = f"$.{document.KEY_EVALUATION}.{document.EVALUATION_DECISION}"
 # The state's entry time on the execution's clock: GetStatus and the tasks that start a
 # stage measure the stage's deadline with it (the Lambdas' own clocks play no part).
 STATE_ENTERED_TIME = "$$.State.EnteredTime"
@@ -215,7 +226,8 @@ class _LambdaTasks:
 
 
 class _MainPath:
-    """CheckData → StartTrainingJob → NotifySlack → DeployModel → ... → UpdateParameters."""
+    """CheckData → StartTrainingJob → NotifySlack → EvaluateModel → QualityGateBranch →
+    DeployModel → ... → UpdateParameters."""
 
     def __init__(self, tasks: _LambdaTasks) -> None:
         run_context = {
@@ -249,7 +261,9 @@ class _MainPath:
             comment="Another execution holds the model's run lock and trains",
         )
         # Nothing to train, but objects were ignored (a bad name, a future date): someone must
-        # hear which, or a misnamed upload would wait silently forever.
+        # hear which, or a misnamed upload would wait silently forever. Also where a run that
+        # advanced the marker to the serving model's date (a marker write that failed earlier,
+        # $.data.markerRepaired) says so before it ends with nothing new to train.
         self.notify_ignored = tasks.status_message(NOTIFY_IGNORED_FILES)
         self.no_new_data = Succeed(
             NO_NEW_DATA, comment="No file newer than the marker: nothing trained"
@@ -275,6 +289,19 @@ class _MainPath:
             result_path=TRAINING_PATH,
             comment="Keeps the finished training job (artefact, metrics) as $.training",
         )
+        # The quality gate: the new model and the serving one scored on the run's holdout.
+        self.evaluate_model = tasks.invoke(
+            EVALUATE_MODEL,
+            lambdas.EVALUATE_MODEL,
+            {"data.$": DATA_PATH, "training.$": TRAINING_PATH, "execution": EXECUTION_NAME},
+            EVALUATION_PATH,
+        )
+        self.quality_gate_branch = Choice(
+            QUALITY_GATE_BRANCH, comment="Deploys only a model the quality gate let through"
+        )
+        # Rejected: Slack hears both scores and the bound, then the run ends in ModelRejected
+        # through the failure path's release of the run lock.
+        self.notify_model_rejected = tasks.status_message(NOTIFY_MODEL_REJECTED)
         self.deploy_model = tasks.invoke(
             DEPLOY_MODEL,
             lambdas.DEPLOY_MODEL,
@@ -305,6 +332,10 @@ class _MainPath:
             lambdas.UPDATE_PARAMETERS,
             {
                 f"{document.DATA_NEWEST_DATE}.$": f"{DATA_PATH}.{document.DATA_NEWEST_DATE}",
+                # An older window deployed on purpose moves the marker back to its newest day.
+                f"{document.DATA_ALLOW_OLDER_WINDOW}.$": (
+                    f"{DATA_PATH}.{document.DATA_ALLOW_OLDER_WINDOW}"
+                ),
                 "execution": EXECUTION_NAME,
                 # What serves: a lasting SSM failure names it (MarkerNotAdvanced).
                 "deployment.$": DEPLOYMENT_PATH,
@@ -357,8 +388,8 @@ class _WaitLoop:
 
 
 class _FailurePath:
-    """NotifyFailure → FailureBranch → JobFailed or DeploymentFailed, the end of every run
-    that went wrong."""
+    """NotifyFailure → FailureBranch → JobFailed, EvaluationFailed, ModelRejected,
+    DeploymentFailed or MarkerNotAdvanced: the end of every run that went wrong."""
 
     def __init__(self, tasks: _LambdaTasks) -> None:
         # A run that fails while its training job may still run stops it first: a job left
@@ -381,6 +412,16 @@ class _FailurePath:
                 "Error": errors.ERROR_STATUS_CHECK_TIMED_OUT,
                 "Cause": "SageMaker did not reach a final status within the stage's deadline "
                 "(training: MaxRuntime or MaxWait plus the overhead; deployment: its timeout)",
+            },
+            result_path=ERROR_PATH,
+        )
+        # An $.evaluation without a decision the gate knows: nothing deploys on it.
+        self.evaluation_unreadable = Pass(
+            EVALUATION_UNREADABLE,
+            parameters={
+                "Error": errors.ERROR_EVALUATION_UNREADABLE,
+                "Cause": "The evaluation document lacks a decision the quality gate knows "
+                f"({', '.join(document.GATE_DECISIONS)}): nothing was deployed",
             },
             result_path=ERROR_PATH,
         )
@@ -414,10 +455,10 @@ class _FailurePath:
         self.job_failed = Fail(
             JOB_FAILED,
             error=errors.ERROR_TRAINING_FAILED,
-            cause="The data check or the training failed (a training job of this run still "
-            "running was stopped); the endpoint keeps serving the previous model and the marker is "
-            "untouched, so the data is retried next run. Slack and the execution history "
-            "have the details.",
+            cause="The data check (the input, the data files, or an endpoint that is not "
+            "InService) or the training failed (a training job of this run still running was "
+            "stopped); no new model was deployed and the marker is untouched, so the data is "
+            "retried next run. Slack and the execution history have the details.",
         )
         self.deployment_failed = Fail(
             DEPLOYMENT_FAILED,
@@ -425,6 +466,23 @@ class _FailurePath:
             cause="Training completed but the new model is not serving: the endpoint keeps "
             "serving the previous model (or, when it is not InService, needs attention); the "
             "marker is untouched so the data is retried next run. Slack has the details.",
+        )
+        self.evaluation_failed = Fail(
+            EVALUATION_FAILED,
+            error=errors.ERROR_EVALUATION_FAILED,
+            cause="The quality gate could not evaluate the new model (no file left to train on "
+            "after the holdout, an empty holdout, no test metric, the endpoint failing to "
+            "answer): nothing was deployed, the endpoint keeps serving the previous model and "
+            "the marker is untouched. Slack and the execution history have the reason.",
+        )
+        self.model_rejected = Fail(
+            MODEL_REJECTED,
+            error=errors.ERROR_MODEL_REJECTED,
+            cause="The quality gate rejected the new model (it scored worse than its bounds "
+            "allow on the holdout): the endpoint keeps serving the previous model and the "
+            "marker is untouched. The scores are in the run output and next to the run's "
+            "manifest; the model's artefact stays under the artefact prefix. Check the "
+            'data, or start a run with {"overrideQualityGate": true} to deploy it anyway.',
         )
         # Reached only after DeploymentCompleted. The cause is UpdateParameters' error: for
         # SSM's lasting refusal (MarkerWriteError) which model serves, the date the marker
@@ -443,7 +501,7 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
             _string_is(DECISION, document.DECISION_TRAIN), main.start_training_job
         )
         .when(_string_is(DECISION, document.DECISION_RUN_IN_PROGRESS), main.notify_run_in_progress)
-        .when(_files_ignored(), main.notify_ignored)
+        .when(Condition.or_(_files_ignored(), _marker_repaired()), main.notify_ignored)
         .otherwise(main.no_new_data)
     )
     _carry_on(main.notify_ignored, main.no_new_data)
@@ -475,7 +533,16 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
         .otherwise(loop.check_status_wait)
     )
 
-    main.job_completed.next(main.deploy_model).next(main.notify_deployment_started)
+    main.job_completed.next(main.evaluate_model).next(main.quality_gate_branch)
+    (
+        main.quality_gate_branch.when(
+            _string_is(GATE_DECISION, document.GATE_DEPLOY), main.deploy_model
+        )
+        .when(_string_is(GATE_DECISION, document.GATE_REJECT), main.notify_model_rejected)
+        .otherwise(failure.evaluation_unreadable)
+    )
+    _carry_on(main.notify_model_rejected, failure.release_run_lock)
+    main.deploy_model.next(main.notify_deployment_started)
     _carry_on(main.notify_deployment_started, loop.check_status_wait)
 
     # ReleaseRunLock ends the run (a failure to release fails it: the next run reclaims).
@@ -513,12 +580,13 @@ def _wire_wait_loop(
 def _wire_failure_path(failure: _FailurePath, main: _MainPath, loop: _WaitLoop) -> None:
     # Every task that does the work hands an error its retries did not cure to NotifyFailure;
     # those that can fail while the run's training job runs stop it first.
-    for task in (main.check_data, main.deploy_model, main.update_parameters):
+    for task in (main.check_data, main.evaluate_model, main.deploy_model, main.update_parameters):
         task.catch([Errors.ALL], failure.notify_failure, result_path=ERROR_PATH)
     for task in (main.start_training_job, loop.check_status_wait, loop.get_status):
         task.catch([Errors.ALL], failure.stop_training_branch, result_path=ERROR_PATH)
     failure.status_check_timed_out.next(failure.stop_training_branch)
     failure.status_unreadable.next(failure.stop_training_branch)
+    failure.evaluation_unreadable.next(failure.notify_failure)
     failure.stop_training_branch.when(
         Condition.and_(
             _string_is(STAGE, status.STAGE_TRAINING),
@@ -536,11 +604,22 @@ def _wire_failure_path(failure: _FailurePath, main: _MainPath, loop: _WaitLoop) 
         [Errors.ALL], failure.failure_branch, result_path=LOCK_PATH
     ).next(failure.failure_branch)
     # By what the run reached, not by the stage it watched last: once the new model serves
-    # ($.deployment) only the marker can have failed; after training completed
-    # ($.training) a failure is a deployment failure, whatever task raised it.
+    # ($.deployment) only the marker can have failed; a model the gate rejected ends as
+    # such; a gate that could not decide (CheckData's holdout, EvaluateModel, an unreadable
+    # evaluation) fails as an evaluation; after the gate let the model through
+    # ($.training and a deploy decision) a failure is a deployment failure.
     (
         failure.failure_branch.when(
             Condition.is_present(DEPLOYMENT_PATH), failure.marker_not_advanced
+        )
+        .when(_string_is(GATE_DECISION, document.GATE_REJECT), failure.model_rejected)
+        .when(_string_is(ERROR_NAME, errors.ERROR_EVALUATION), failure.evaluation_failed)
+        .when(
+            Condition.and_(
+                Condition.is_present(TRAINING_PATH),
+                Condition.not_(_string_is(GATE_DECISION, document.GATE_DEPLOY)),
+            ),
+            failure.evaluation_failed,
         )
         .when(Condition.is_present(TRAINING_PATH), failure.deployment_failed)
         .otherwise(failure.job_failed)
@@ -594,6 +673,13 @@ def _serving() -> Condition:
         Condition.is_present(SERVING),
         Condition.is_boolean(SERVING),
         Condition.boolean_equals(SERVING, True),
+    )
+
+
+def _marker_repaired() -> Condition:
+    """CheckData advanced the marker to the serving model's date (an object; absent if not)."""
+    return Condition.and_(
+        Condition.is_present(MARKER_REPAIRED), Condition.is_null(MARKER_REPAIRED, False)
     )
 
 

@@ -160,6 +160,15 @@ class LambdaRuntime:
         with self._lock:
             yield
 
+    def pending_throttles(self, function_name: str | None = None) -> int:
+        """Throttles injected for the function (every function: None) and not consumed yet."""
+        with self._lock:
+            return sum(
+                len(faults)
+                for name, faults in self._faults.items()
+                if function_name in (None, name)
+            )
+
     def clear_faults(self) -> int:
         """Drop the throttles no invocation has consumed yet; how many there were."""
         with self._lock:

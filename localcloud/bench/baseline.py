@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contract import lambdas
 from contract.document import (
+    DATA_ALLOW_OLDER_WINDOW,
     DECISION_NO_NEW_DATA,
     DECISION_TRAIN,
     KEY_DATA,
@@ -78,6 +79,8 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
         lambdas.UPDATE_PARAMETERS,
         {
             "newestDate.$": f"$.{KEY_DATA}.newestDate",
+            # What our UpdateParameters now reads (it moves the marker back on purpose only).
+            f"{DATA_ALLOW_OLDER_WINDOW}.$": f"$.{KEY_DATA}.{DATA_ALLOW_OLDER_WINDOW}",
             "execution": p.EXECUTION_NAME,
             "deployment.$": f"$.{KEY_DEPLOYMENT}",
         },

@@ -41,6 +41,17 @@ START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 DEPLOYMENT_SECONDS = 600.0
 BASELINE = "baseline"
 TRAINING_TERMINAL = tuple(TERMINAL_STATUSES[STAGE_TRAINING])
+# The quality gate's own states (workflow/pipeline.py): what it adds to a run is counted in
+# the run's measured history, so no second definition without it is needed.
+GATE_STATES = frozenset(
+    {
+        p.EVALUATE_MODEL,
+        p.QUALITY_GATE_BRANCH,
+        p.NOTIFY_MODEL_REJECTED,
+        p.MODEL_REJECTED,
+        p.EVALUATION_FAILED,
+    }
+)
 # Endpoint events spell statuses as AWS's events do (IN_SERVICE), not as Describe does.
 ENDPOINT_TERMINAL = tuple(event_status(s) for s in TERMINAL_STATUSES[STAGE_DEPLOYMENT])
 
@@ -83,6 +94,11 @@ class RunCost:
     training_lag_seconds: float | None
     deployment_lag_seconds: float | None
     wall_seconds: float
+    # The quality gate's share of this run: its states entered, its Lambda's invocations, and
+    # the virtual time from entering its first state to leaving its last.
+    gate_transitions: int = 0
+    gate_lambda_invocations: int = 0
+    gate_virtual_seconds: float = 0.0
 
     @property
     def usd(self) -> float:
@@ -218,6 +234,7 @@ class OrchestrationBench:
             BilledInvocation(*self._billing[i.function_name], seconds=i.wall_seconds)
             for i in invocations
         ]
+        gate_function = _name(model.function_arns[lambdas.EVALUATE_MODEL.key])
         output = json.loads(described.get("output") or "{}")
         job = (output.get(KEY_TRAINING) or {}).get("trainingJobName")
         changes = cloud.sagemaker.state_changes[first_change:]
@@ -243,6 +260,9 @@ class OrchestrationBench:
                 noticed=entered.get(p.DEPLOYMENT_COMPLETED),
             ),
             wall_seconds=round(wall, 2),
+            gate_transitions=sum(1 for name, _ in _entered(events) if name in GATE_STATES),
+            gate_lambda_invocations=sum(1 for i in invocations if i.function_name == gate_function),
+            gate_virtual_seconds=_seconds_in(_entered(events), GATE_STATES, described["stopDate"]),
         )
 
     def _upload_recent_days(self, model: ModelStack) -> None:
@@ -261,6 +281,27 @@ class OrchestrationBench:
                 body.encode(),
                 disable_notification=True,
             )
+
+
+def _entered(events: list[dict[str, Any]]) -> list[tuple[str, datetime]]:
+    """(state name, when entered) of each state the run entered, in order."""
+    return [
+        (e["stateEnteredEventDetails"]["name"], e["timestamp"])
+        for e in events
+        if "stateEnteredEventDetails" in e
+    ]
+
+
+def _seconds_in(
+    entered: list[tuple[str, datetime]], states: frozenset[str], end: datetime
+) -> float:
+    """Virtual seconds the run spent in `states`: each from its entry to the next entry."""
+    ends = [when for _, when in entered[1:]] + [end]
+    return sum(
+        (left - when).total_seconds()
+        for (name, when), left in zip(entered, ends, strict=True)
+        if name in states
+    )
 
 
 def _name(function_arn: str) -> str:

@@ -109,6 +109,7 @@ class RecordedResource:
     custom: bool
     read: bool  # a `get` of an existing resource rather than a declaration
     options: RecordedOptions = RecordedOptions()
+    provider: str = ""  # the provider reference (`<urn>::<id>`); "" for components
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class RecordedCall:
     token: str
     args: dict[str, Any]
     result: dict[str, Any]
+    provider: str = ""  # the provider reference (`<urn>::<id>`) the lookup went through
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -143,6 +145,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                     # Only a read (`Resource.get`) arrives without the `custom` flag.
                     read=args.custom is None,
                     options=getattr(self.pending_options, "value", RecordedOptions()),
+                    provider=args.provider or "",
                 )
             )
         return resource_id, state
@@ -151,7 +154,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         answer = self.inner.call(args)
         result = answer if isinstance(answer, dict) else answer[0]
         with self._lock:
-            self.calls.append(RecordedCall(args.token, dict(args.args), dict(result)))
+            self.calls.append(
+                RecordedCall(args.token, dict(args.args), dict(result), args.provider or "")
+            )
         # The mock monitor iterates the failures: never hand it None.
         failures = None if isinstance(answer, dict) else answer[1]
         return result, list(failures or [])

@@ -131,7 +131,8 @@ def tag_list(tags: Mapping[str, str], key: str = "Key", value: str = "Value") ->
 
 
 def tagged(request: ResourceRequest, outputs: dict[str, Any]) -> dict[str, Any]:
-    """The provider reports `tagsAll`: its default tags (none here) plus the resource's."""
+    """The provider reports `tagsAll`: its default tags plus the resource's own, which
+    MotoMocks has already merged into the request's `tags` (localcloud.deploy.providers)."""
     if "tags" in request:
         outputs["tagsAll"] = request.tags()
     return outputs

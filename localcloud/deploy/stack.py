@@ -7,7 +7,9 @@ configuration (`localcloud.deploy.resources`, `.pipeline`, `.alarms`), and every
 function it calls is answered from moto (`localcloud.deploy.calls`). Outputs flow as they would
 from AWS: the ARNs, ids and names the program wires together are moto's, so the state machine's
 definition names functions that exist, the functions run the package infra built with the
-environment infra declared, and the stack outputs point at real resources.
+environment infra declared, and the stack outputs point at real resources. The program's
+explicit AWS providers are honoured as the real provider honours them (allowed accounts,
+default tags, region: `localcloud.deploy.providers`).
 
 The caller activates `moto.mock_aws()` first (MotoMocks refuses to run without it: its boto3
 calls would otherwise reach whatever account the shell holds). Each deployment goes into the
@@ -31,6 +33,7 @@ import pulumi.runtime
 
 from localcloud.deploy import alarms, pipeline  # noqa: F401 - they register creators
 from localcloud.deploy.calls import ProviderFunctions
+from localcloud.deploy.providers import PROVIDER_TYPE, ProviderRefused, Providers
 from localcloud.deploy.pulumi_program import ProgramFailed, ProgramRun, run_program, unwrap_secrets
 from localcloud.deploy.resources import EMULATED, AwsApi, ResourceRequest
 from localcloud.internals.moto_private import MockAWS
@@ -115,6 +118,7 @@ class MotoMocks(pulumi.runtime.Mocks):
         self._lock = threading.RLock()
         self._api = AwsApi()
         self._functions = ProviderFunctions(self._api, region)
+        self._providers = Providers()
         self.created: list[DeployedResource] = []
         self.skipped: list[SkippedResource] = []
 
@@ -124,6 +128,12 @@ class MotoMocks(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
         with self._lock:
+            provider = self._providers.of(args.provider, f"the lookup {args.token}")
+            if provider.region != self.region:
+                raise ProviderRefused(
+                    f"the lookup {args.token} goes through provider {provider.name!r} in "
+                    f"{provider.region}, but the embedded AWS answers for {self.region}"
+                )
             return self._functions.answer(args.token, dict(args.args)), []
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -135,6 +145,11 @@ class MotoMocks(pulumi.runtime.Mocks):
         if not args.custom:  # a component: nothing exists in AWS
             return args.name, {}
         with self._lock:
+            if args.typ == PROVIDER_TYPE:  # configured, as the engine configures a provider
+                provider_id = self._providers.declare(
+                    args.name, args.inputs, self.account, self.region
+                )
+                return provider_id, dict(args.inputs)
             return self._create(args)
 
     def _create(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
@@ -154,7 +169,11 @@ class MotoMocks(pulumi.runtime.Mocks):
                 f"{args.typ} {args.name!r}: input(s) {', '.join(unsupported)} are not emulated "
                 "by localcloud.deploy"
             )
-        region = str(inputs.get("region") or self.region)
+        provider = self._providers.of(args.provider, f"{args.typ} {args.name!r}")
+        if "tags" in emulation.accepts:  # a taggable resource: the provider adds its defaults
+            tags = provider.tags_of(inputs.get("tags") or {})
+            inputs = {**inputs, "tags": tags} if tags else inputs
+        region = str(inputs.get("region") or provider.region)
         request = ResourceRequest(args.typ, args.name, inputs, region)
         try:
             created = emulation.create(self._api, request)

@@ -60,6 +60,9 @@ class EventRouter:
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
         self._uninstall: Callable[[], None] | None = None
+        # (source, detail-type, statuses) of each event still to lose (fault injection).
+        self._to_lose: list[tuple[str, str, tuple[str, ...]]] = []
+        self.lost: list[dict[str, Any]] = []
 
     def install(self) -> None:
         router = self
@@ -91,6 +94,38 @@ class EventRouter:
             self._uninstall()
             self._uninstall = None
 
+    # --- fault injection ----------------------------------------------------------------------
+    def lose_next(
+        self, source: str, detail_type: str, statuses: tuple[str, ...] = (), times: int = 1
+    ) -> None:
+        """The next `times` events of this kind a service emits (with one of `statuses`, read
+        from the detail's `...Status` field; any status when empty) never reach the bus: what
+        an operator sees when a rule misses an event."""
+        if times < 1:
+            raise ValueError(f"times must be at least 1, not {times}")
+        with self._lock:
+            self._to_lose.extend([(source, detail_type, statuses)] * times)
+
+    def pending_losses(self, detail_type: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for loss in self._to_lose if detail_type in (None, loss[1]))
+
+    def clear_faults(self) -> int:
+        """Forget the losses no event has consumed yet; how many there were."""
+        with self._lock:
+            pending = len(self._to_lose)
+            self._to_lose.clear()
+            return pending
+
+    def _lose(self, source: str, detail_type: str, detail: dict[str, Any]) -> bool:
+        status = next((v for k, v in detail.items() if k.endswith("Status")), None)
+        with self._lock:
+            for loss in self._to_lose:
+                if loss[:2] == (source, detail_type) and (not loss[2] or status in loss[2]):
+                    self._to_lose.remove(loss)
+                    return True
+        return False
+
     def emit(
         self,
         *,
@@ -113,6 +148,10 @@ class EventRouter:
             "resources": resources,
             "detail": detail,
         }
+        if self._lose(source, detail_type, detail):
+            with self._lock:
+                self.lost.append(event)
+            return
         backend = events_backends[account][region]
         bus = backend.event_buses.get("default")
         if bus is None:

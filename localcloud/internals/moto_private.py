@@ -28,6 +28,8 @@ moto is checked in one place. Who uses what (and which private members it relies
   delete of schedules (wrapped), `scheduler_backends` (`schedule_groups`).
 - `localcloud.s3.policies`: `FakeBucket.get_permission` (replaced), `IAMPolicy`,
   `PermissionResult`.
+- `localcloud.ssm.faults`: `SimpleSystemManagerBackend.get_parameter`, `.get_parameters`
+  and `.put_parameter` (wrapped), `JsonRESTError` (the errors SSM answers with).
 - `localcloud.deploy`: `MockAWS._mocks_active` (is a mock active?), `lambda_backends`
   (`get_function`: LoggingConfig), `s3_backends` (`get_bucket_notification_configuration`).
 - `localcloud.session.serve`: `ThreadedMotoServer` (subclassed: `_server_entry`,
@@ -70,6 +72,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from moto.scheduler.models import EventBridgeSchedulerBackend, scheduler_backends
 from moto.sqs.models import sqs_backends  # a failed async invocation's destination
+from moto.ssm.models import SimpleSystemManagerBackend
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
     lambda_eval_utils,
@@ -114,6 +117,7 @@ __all__ = [
     "SageMakerRuntimeResponse",
     "SageMakerValidationError",
     "ServiceException",
+    "SimpleSystemManagerBackend",
     "StepFunctionsParserBackend",
     "ThreadedMotoServer",
     "events_backends",
@@ -217,5 +221,8 @@ def patched() -> list[tuple[object, str]]:
         (EventBridgeSchedulerBackend, "update_schedule"),
         (EventBridgeSchedulerBackend, "delete_schedule"),
         (FakeBucket, "get_permission"),
+        (SimpleSystemManagerBackend, "get_parameter"),
+        (SimpleSystemManagerBackend, "get_parameters"),
+        (SimpleSystemManagerBackend, "put_parameter"),
         (ThreadedMotoServer, "_server_entry"),
     ]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from localcloud.internals.moto_private import FakeBucket, IAMPolicy, PermissionResult
+from localcloud.s3.faults import S3Faults
 
 # What S3 would know of a request made by boto3 inside this process.
 REQUEST_CONTEXT: Mapping[str, str] = {"aws:SecureTransport": "true"}
@@ -84,12 +85,15 @@ def without_unmet_statements(policy: bytes | str, context: Mapping[str, str]) ->
 
 
 def install_bucket_policy_conditions(
-    context: Mapping[str, str] = REQUEST_CONTEXT,
+    context: Mapping[str, str] = REQUEST_CONTEXT, faults: S3Faults | None = None
 ) -> Callable[[], None]:
-    """Patch moto's bucket permission check; returns the function that undoes it."""
+    """Patch moto's bucket permission check; returns the function that undoes it. `faults`:
+    injected refusals, denied first as a bucket policy's Deny would be."""
     original = FakeBucket.get_permission
 
     def get_permission(bucket: Any, action: str, resource: str) -> Any:
+        if faults is not None and faults.denies(bucket.name, action, resource):
+            return PermissionResult.DENIED
         if bucket.policy is None:
             return PermissionResult.NEUTRAL
         effective = without_unmet_statements(bucket.policy, context)

@@ -21,52 +21,83 @@ class DownloadFailed(linear.TrainingDataError):
     """An object of the channel could not be downloaded."""
 
 
-def _train_channel(channels: list[dict[str, Any]] | None) -> dict[str, Any]:
+class ChannelError(linear.TrainingDataError):
+    """A channel's data cannot be read as the algorithm expects; the message names it."""
+
+    def __init__(self, channel: str, message: str) -> None:
+        super().__init__(message)
+        self.channel = channel
+
+
+def _channel(channels: list[dict[str, Any]] | None, name: str) -> dict[str, Any] | None:
     for channel in channels or []:
-        if channel.get("ChannelName") == "train":
+        if channel.get("ChannelName") == name:
             return dict(channel)
-    raise linear.TrainingDataError("the algorithm requires a 'train' channel; none was given")
+    return None
+
+
+def _read_channel(channel: dict[str, Any], store: S3Store) -> tuple[Any, int]:
+    name = str(channel.get("ChannelName"))
+    content_type = str(channel.get("ContentType") or "text/csv").split(";")[0].strip()
+    if content_type != "text/csv":
+        raise ChannelError(name, f"content type {content_type} is not supported (text/csv only)")
+    source = channel.get("DataSource", {}).get("S3DataSource", {})
+    try:
+        uris = linear.channel_uris(
+            store.read, store.keys_under, source.get("S3DataType", ""), source.get("S3Uri", "")
+        )
+        return linear.read_records(store.read, uris)
+    except StoreError as error:
+        raise DownloadFailed(f"Data download failed:{error}") from error
+    except ChannelError:
+        raise
+    except linear.TrainingDataError as error:
+        raise ChannelError(name, str(error)) from error
 
 
 def train(
     channels: list[dict[str, Any]] | None, hyper_parameters: dict[str, str] | None, store: S3Store
 ) -> linear.TrainingResult:
-    """Fit the `train` channel (raises TrainingDataError with the reason)."""
-    channel = _train_channel(channels)
+    """Fit the `train` channel, then score the final model on the `test` channel when there is
+    one, as Linear Learner does (`test:mse`, `test:rmse`, `test:absolute_loss`,
+    `test:objective_loss`). Raises TrainingDataError with the reason."""
+    channel = _channel(channels, "train")
+    if channel is None:
+        raise linear.TrainingDataError("the algorithm requires a 'train' channel; none was given")
     hyper = hyper_parameters or {}
     predictor = hyper.get("predictor_type", "regressor")
     if predictor != "regressor":
         raise linear.TrainingDataError(
             f"predictor_type {predictor!r}: this local SageMaker trains regressors only"
         )
-    content_type = str(channel.get("ContentType") or "text/csv").split(";")[0].strip()
-    if content_type != "text/csv":
-        raise linear.TrainingDataError(
-            f"content type {content_type} is not supported (text/csv only)"
-        )
-    source = channel.get("DataSource", {}).get("S3DataSource", {})
-    try:
-        uris = linear.channel_uris(
-            store.read, store.keys_under, source.get("S3DataType", ""), source.get("S3Uri", "")
-        )
-        data, files = linear.read_records(store.read, uris)
-    except StoreError as error:
-        raise DownloadFailed(f"Data download failed:{error}") from error
+    data, files = _read_channel(channel, store)
     features = data.shape[1] - 1
     declared = hyper.get("feature_dim", "auto")
     if declared != "auto" and str(features) != str(declared):
         raise linear.TrainingDataError(
             f"the data has {features} features per record but feature_dim is {declared}"
         )
-    return linear.fit(data, files)
+    result = linear.fit(data, files)
+    test = _channel(channels, "test")
+    if test is None:
+        return result
+    test_data, _ = _read_channel(test, store)
+    if test_data.shape[1] - 1 != features:
+        raise ChannelError(
+            "test",
+            f"the test data has {test_data.shape[1] - 1} features per record but the "
+            f"train data has {features}",
+        )
+    return linear.with_test_metrics(result, test_data)
 
 
 def client_error(error: linear.TrainingDataError) -> str:
     """SageMaker reports data problems as the algorithm's ClientError."""
     if isinstance(error, DownloadFailed):
         return f"ClientError: {error}"
+    channel = error.channel if isinstance(error, ChannelError) else "train"
     return (
-        "ClientError: Unable to read data channel 'train'. Requested content-type is "
+        f"ClientError: Unable to read data channel '{channel}'. Requested content-type is "
         f"'text/csv'. Please verify the data matches the requested content-type. ({error})"
     )
 

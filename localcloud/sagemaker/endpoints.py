@@ -92,6 +92,7 @@ class Endpoints:
         self._records: dict[str, _Endpoint] = {}  # by endpoint ARN
         self._fail_creation: deque[str | None] = deque()
         self._fail_update: deque[tuple[str, str | None]] = deque()
+        self._fail_invocation: deque[str] = deque()
         self.invocations: list[Invocation] = []
 
     # --- controls -----------------------------------------------------------------------------
@@ -105,12 +106,31 @@ class Endpoints:
         with self._lock:
             self._fail_update.append((outcome, reason))
 
+    def pending_faults(self) -> tuple[int, dict[str, int]]:
+        """(creation failures, update failures by outcome) not consumed yet."""
+        with self._lock:
+            updates = dict.fromkeys(OUTCOMES, 0)
+            for outcome, _ in self._fail_update:
+                updates[outcome] += 1
+            return len(self._fail_creation), updates
+
+    def fail_next_invocation(self, reason: str) -> None:
+        with self._lock:
+            self._fail_invocation.append(reason)
+
+    def pending_invocation_faults(self) -> int:
+        with self._lock:
+            return len(self._fail_invocation)
+
     def clear_faults(self) -> int:
-        """Drop the injected faults no CreateEndpoint/UpdateEndpoint has consumed yet."""
+        """Drop the injected faults no CreateEndpoint/UpdateEndpoint/InvokeEndpoint has
+        consumed yet."""
         with self._lock:
             pending = len(self._fail_creation) + len(self._fail_update)
+            pending += len(self._fail_invocation)
             self._fail_creation.clear()
             self._fail_update.clear()
+            self._fail_invocation.clear()
             return pending
 
     def cancel_all(self) -> None:
@@ -222,6 +242,10 @@ class Endpoints:
                 raise RuntimeValidationError(f"Endpoint {name} of account {account} not found.")
             config, variant = serving.config_name, serving.variant
             try:
+                if self._fail_invocation:
+                    # The model container failing (a crash, out of memory): SageMaker's
+                    # ModelError with the container's 500.
+                    raise linear.InferenceError(500, self._fail_invocation.popleft())
                 rows = linear.parse_request(body, content_type, serving.model.feature_dim)
             except linear.InferenceError as error:
                 self.invocations.append(

@@ -191,6 +191,22 @@ def fit(data: np.ndarray, files: int) -> TrainingResult:
     return TrainingResult(model, int(data.shape[0]), files, metrics)
 
 
+def with_test_metrics(result: TrainingResult, data: np.ndarray) -> TrainingResult:
+    """The final model scored on the `test` channel's `[label, features...]` rows, under
+    Linear Learner's names: `test:mse`, `test:rmse`, `test:absolute_loss` (the mean absolute
+    error) and `test:objective_loss` (squared loss for a regressor: the MSE)."""
+    residuals = data[:, 0] - result.model.predict(data[:, 1:])
+    mse = float(np.mean(residuals**2))
+    metrics = {
+        **result.metrics,
+        "test:objective_loss": mse,
+        "test:mse": mse,
+        "test:rmse": math.sqrt(mse),
+        "test:absolute_loss": float(np.mean(np.abs(residuals))),
+    }
+    return TrainingResult(result.model, result.records, result.files, metrics)
+
+
 # --- the artefact -----------------------------------------------------------------------------
 def pack(model: LinearModel, job_name: str, records: int) -> bytes:
     document = {

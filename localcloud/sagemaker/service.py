@@ -112,6 +112,25 @@ class LocalSageMaker:
         configuration) or `rollback-failed` (RollingBack, then UpdateRollbackFailed)."""
         self.endpoints.fail_next_update(outcome, reason)
 
+    def pending_faults(self) -> dict[str, int]:
+        """Injected faults not consumed yet, by the control that injected them."""
+        failures, stops = self.training.pending_faults()
+        creations, updates = self.endpoints.pending_faults()
+        return {
+            "fail_next_training": failures,
+            "stop_next_training": stops,
+            "fail_next_endpoint_creation": creations,
+            **{f"fail_next_endpoint_update:{outcome}": n for outcome, n in updates.items()},
+            "fail_next_endpoint_invocation": self.endpoints.pending_invocation_faults(),
+        }
+
+    def fail_next_endpoint_invocation(
+        self, reason: str = "Worker died while processing the request"
+    ) -> None:
+        """The next InvokeEndpoint on an endpoint that serves fails: its model container
+        answers 500, which SageMaker reports as a ModelError."""
+        self.endpoints.fail_next_invocation(reason)
+
     def clear_faults(self) -> int:
         """Drop every injected fault not consumed yet (test isolation); how many there were."""
         return self.training.clear_faults() + self.endpoints.clear_faults()

@@ -109,6 +109,11 @@ class TrainingJobs:
         with self._lock:
             self._stop_next += 1
 
+    def pending_faults(self) -> tuple[int, int]:
+        """(failures, stops) injected and not consumed by a CreateTrainingJob yet."""
+        with self._lock:
+            return len(self._fail_next), self._stop_next
+
     def clear_faults(self) -> int:
         """Drop the injected faults no job has consumed yet; how many there were."""
         with self._lock:

@@ -154,3 +154,30 @@ def parse_rows(text: str) -> tuple[list[list[float]], str]:
     if not rows:
         raise SessionError(f"{source} holds no rows")
     return rows, source
+
+
+def parse_fault(
+    args: list[str], models: list[str], default_model: str
+) -> tuple[str, str, int | None]:
+    """`NAME [MODEL] [--times N | --lasting]` as (name, model, times); times 0: the default."""
+    times: int | None = 0
+    rest: list[str] = []
+    items = iter(args)
+    for item in items:
+        if item == "--lasting":
+            times = None
+        elif item == "--times":
+            count = next(items, "")
+            if not count.isdigit() or int(count) < 1:
+                raise SessionError(f"--times {count!r} must be a whole number of at least 1")
+            times = int(count)
+        else:
+            rest.append(item)
+    if not 1 <= len(rest) <= 2:
+        raise SessionError(
+            "usage: fault list | fault clear | fault NAME [MODEL] [--times N | --lasting]"
+        )
+    model = rest[1] if len(rest) == 2 else default_model
+    if model not in models:
+        raise SessionError(f"unknown model {model!r}; this stack deploys {', '.join(models)}")
+    return rest[0], model, times

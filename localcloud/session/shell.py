@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from botocore.exceptions import ClientError
 
-from localcloud import data
+from localcloud import data, faults
 from localcloud.clock import ClockStalled
-from localcloud.runtime import LocalCloud, ModelStack, Run
+from localcloud.runtime import LocalCloud, ModelStack, Run, models_of
 from localcloud.session.args import (
     SessionError,
     csv_files,
@@ -25,12 +25,14 @@ from localcloud.session.args import (
     parse_day,
     parse_days_count,
     parse_duration,
+    parse_fault,
     parse_json_object,
     parse_rows,
     words,
 )
 from localcloud.session.views import (
     endpoint_lines,
+    fault_lines,
     label,
     local,
     names_match,
@@ -278,6 +280,32 @@ class Session(cmd.Cmd):
         """endpoint   the endpoint's status and the configuration it serves"""
         for line in endpoint_lines(self.cloud, self.model, self.zone):
             self.write(line)
+
+    def do_fault(self, arg: str) -> None:
+        """fault list | clear | NAME [MODEL]   inject a fault of AWS or Slack the e2e tests use
+
+        `fault list`: every fault (name, service, injected-and-pending count, what it does).
+        `fault NAME [MODEL] [--times N | --lasting]`: arm it for MODEL (default: the session's
+        model); --times: how many calls/requests it hits, --lasting: every one until cleared.
+        `fault clear`: drop every fault not consumed yet."""
+        args = words(arg, "fault")
+        if args == ["list"]:
+            for line in fault_lines(self.cloud, self.model):
+                self.write(line)
+            return
+        if args == ["clear"]:
+            self.write(f"cleared {faults.clear(self.cloud)} injected fault(s) not consumed yet")
+            return
+        models = {m.model: m for m in models_of(self.model.deployment)}
+        name, model, times = parse_fault(args, list(models), self.model.model)
+        try:
+            fault = faults.inject(self.cloud, models[model], name, times)
+        except ValueError as error:
+            raise SessionError(str(error)) from error
+        self.write(
+            f"injected {fault.name} ({fault.service}) for {model}: {fault.description}; "
+            f"pending {fault.pending(self.cloud, models[model])}"
+        )
 
     def do_time(self, arg: str) -> None:
         """time   the virtual clock and when each schedule fires next"""

@@ -13,7 +13,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contract.document import INPUT_TRIGGER, KEY_DATA, TRIGGER_MANUAL
+from contract.document import (
+    DATA_DRIFT,
+    DRIFT_SUMMARY,
+    INPUT_TRIGGER,
+    KEY_DATA,
+    KEY_EVALUATION,
+    TRIGGER_MANUAL,
+)
+from localcloud import faults
 from localcloud.eventbridge.schedule_times import next_fire_time
 from localcloud.runtime import LocalCloud, ModelStack, Run
 from localcloud.session.args import format_duration
@@ -128,9 +136,13 @@ def show_lines(cloud: LocalCloud, run: Run, zone: ZoneInfo) -> list[str]:
         )
         for ignored in data.get("ignored") or []:
             lines.append(f"  ignored: {ignored}")
+        drift = data.get(DATA_DRIFT)
+        if isinstance(drift, dict):
+            lines.append(f"  drift: {drift.get(DRIFT_SUMMARY)}")
     if s.training_job:
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted(s.metrics.items()))
         lines.append(f"  training job {s.training_job}: {metrics or 'no metrics'}")
+    lines += evaluation_lines(final_document(cloud, run))
     if s.endpoint_config:
         lines.append(f"  endpoint config {s.endpoint_config}")
     lines.append(f"  marker {s.marker_before or '-'} -> {s.marker_after or '-'}")
@@ -139,6 +151,44 @@ def show_lines(cloud: LocalCloud, run: Run, zone: ZoneInfo) -> list[str]:
     for text in s.slack:
         lines.append(f"  slack: {text}")
     return lines
+
+
+def final_document(cloud: LocalCloud, run: Run) -> dict[str, Any]:
+    """The run's output; for a failed run, what its last state (a Fail state) received."""
+    output = json.loads(cloud.describe(run).get("output") or "{}")
+    if output:
+        return dict(output)
+    for event in reversed(cloud.history(run)):
+        entered = event.get("stateEnteredEventDetails")
+        if entered:
+            return dict(json.loads(entered.get("input") or "{}"))
+    return {}
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, int | float) and not isinstance(value, bool) else "-"
+
+
+def evaluation_lines(document: dict[str, Any]) -> list[str]:
+    """The quality gate's evaluation ($.evaluation): scores, bound, decision and why."""
+    evaluation = document.get(KEY_EVALUATION)
+    if not isinstance(evaluation, dict):
+        return []
+    bounds = evaluation.get("bounds") or {}
+    holdout = evaluation.get("holdout") or {}
+    drift = evaluation.get("drift") or {}
+    return [
+        f"  evaluation ({evaluation.get('metric')}): challenger "
+        f"{_number(evaluation.get('challenger'))}, champion {_number(evaluation.get('champion'))}"
+        f", bound max score {_number(bounds.get('maxScore'))}, champion limit "
+        f"{_number(bounds.get('championLimit'))} (+{_number(bounds.get('maxRegressionPercent'))}%)",
+        f"  decision {evaluation.get('decision')}"
+        + (" (overridden)" if evaluation.get("overridden") else "")
+        + f": {evaluation.get('reason')}",
+        f"  holdout {holdout.get('start')} … {holdout.get('end')}: {holdout.get('fileCount')} "
+        f"files, {holdout.get('rows')} rows; drift action {drift.get('action', '-')}"
+        + (" (rejects)" if drift.get("rejects") else ""),
+    ]
 
 
 # --- endpoint, Slack ----------------------------------------------------------------------------
@@ -176,3 +226,19 @@ def slack_lines(messages: list[Message]) -> list[str]:
     if not messages:
         return ["the local Slack API has received no messages"]
     return [f"  {m.ts}  {m.channel:<20} {m.text or ''}" for m in messages]
+
+
+# --- faults ---------------------------------------------------------------------------------
+def fault_lines(cloud: LocalCloud, model: ModelStack) -> list[str]:
+    """The fault catalogue: name, service, pending count (for `model`), what it does."""
+    pending = faults.pending(cloud, model)
+    width = max(len(name) for name in faults.CATALOGUE)
+    lines = [f"  {'fault':<{width}}  {'service':<11}  pending  what AWS/Slack does"]
+    for name, fault in faults.CATALOGUE.items():
+        lines.append(
+            f"  {name:<{width}}  {fault.service:<11}  {pending[name]:>7}  {fault.description}"
+        )
+    lines.append(
+        "  (`fault NAME [MODEL] [--times N | --lasting]` injects one, `fault clear` drops them)"
+    )
+    return lines

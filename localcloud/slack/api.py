@@ -158,6 +158,11 @@ class LocalSlack:
         with self._lock:
             self._faults.extend(faults)
 
+    def pending_faults(self) -> list[Fault]:
+        """The injected faults no request has consumed yet, in the order they will answer."""
+        with self._lock:
+            return list(self._faults)
+
     def clear_faults(self) -> int:
         """Drop the faults no request has consumed yet; how many there were."""
         with self._lock:

@@ -122,16 +122,18 @@ def install_interpreter_caches() -> Callable[[], None]:
     cache(json_path, "parse", 4096)
     cache(result_path, "parse", 1024)
     original_client = lambda_eval_utils.boto_client_for
-    clients: dict[tuple[str, str], Any] = {}
+    clients: dict[tuple[str, str, str | None], Any] = {}
     lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-        if state_credentials is not None:
-            return original_client(region, service, state_credentials)
+        # moto passes the execution role's StateCredentials on every Lambda task (and builds
+        # the same "ak"/"sk" client whatever they say); keyed on the role too, so a moto that
+        # honours them still gets one client per role, never another role's.
+        role_arn = getattr(state_credentials, "role_arn", None)
         with lock:
-            key = (region, service)
+            key = (region, service, role_arn)
             if key not in clients:
-                clients[key] = original_client(region, service)
+                clients[key] = original_client(region, service, state_credentials)
             return clients[key]
 
     saved.append((lambda_eval_utils, "boto_client_for", original_client))

@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from contract import lambdas, names
-from localcloud import data
+from contract import names
+from localcloud import data, faults
 from localcloud.runtime import LocalCloud, ModelStack, Run
 from tests.e2e.runs import Finished, finished, wait
 
@@ -42,6 +42,7 @@ LAB_MODEL = "e2e-faults"
 SESSION_START = (2026, 3, 2, 5, 0)
 # The lab's first run trains on these days before the first test's day.
 BASELINE_DAYS = 3
+LAB_WINDOW_DAYS = 365
 
 
 @dataclass
@@ -61,7 +62,13 @@ def _training_seconds(request: dict[str, Any]) -> float:
 def stack() -> Iterator[Stack]:
     config = yaml.safe_load(STACK_FILE.read_text(encoding="utf-8"))["config"]
     (scenario,) = config[MODELS_KEY]  # dev's own model, exactly as declared
-    models = [scenario, {"name": LAB_MODEL, "uploadTriggerEnabled": False}]
+    # The lab's window spans the whole session: tests skip days without data, and a 14-day
+    # window would end up with one weekend day to train on, a model the quality gate rightly
+    # rejects (the weekend column is constant in it), which is not what those tests are about.
+    models = [
+        scenario,
+        {"name": LAB_MODEL, "uploadTriggerEnabled": False, "trainingWindowDays": LAB_WINDOW_DAYS},
+    ]
     zone = ZoneInfo(config[ZONE_KEY])
     with LocalCloud(
         start=datetime(*SESSION_START, tzinfo=zone),
@@ -130,11 +137,7 @@ class Lab:
 
     def manifest_prefix(self) -> str:
         """Where CheckData writes manifests: its deployed environment says."""
-        function = self.model.function_arns[lambdas.CHECK_DATA.key]
-        configuration = self.cloud.client("lambda", self.model.region).get_function_configuration(
-            FunctionName=function
-        )
-        return str(configuration["Environment"]["Variables"][lambdas.MANIFEST_PREFIX.name])
+        return faults.manifest_prefix(self.cloud, self.model)
 
     def manifests(self) -> list[str]:
         s3 = self.cloud.client("s3", self.model.region)
@@ -159,10 +162,11 @@ class Lab:
     def training_jobs(self) -> list[str]:
         sagemaker = self.cloud.client("sagemaker", self.model.region)
         prefix = names.run_resource_prefix(self.model.stack, self.model.model)
-        jobs = sagemaker.list_training_jobs(NameContains=prefix, MaxResults=100)
+        pages = sagemaker.get_paginator("list_training_jobs").paginate(NameContains=prefix)
         return sorted(
             j["TrainingJobName"]
-            for j in jobs["TrainingJobSummaries"]
+            for page in pages
+            for j in page["TrainingJobSummaries"]
             if j["TrainingJobName"].startswith(prefix)
         )
 
@@ -187,12 +191,12 @@ class Lab:
             if not _trained(key[len(self.model.data_prefix) :], marker):
                 s3.delete_object(Bucket=self.model.bucket, Key=key)
 
+    def inject(self, fault: str, times: int | None = 0) -> None:
+        """A fault from localcloud's catalogue (`times` 0: its default), for this model."""
+        faults.inject(self.cloud, self.model, fault, times)
+
     def leftover_faults(self) -> int:
-        return (
-            self.cloud.sagemaker.clear_faults()
-            + self.cloud.lambdas.clear_faults()
-            + self.cloud.slack.clear_faults()
-        )
+        return faults.clear(self.cloud)
 
 
 def _trained(name: str, marker: str | None) -> bool:

@@ -11,14 +11,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 
-from contract import lambdas
 from contract.document import KEY_NOTIFICATION
-from localcloud.slack import api as slack
 from tests.e2e.conftest import Lab
 from tests.e2e.runs import states_so_far
 from workflow import pipeline as p
@@ -28,19 +25,15 @@ pytestmark = pytest.mark.e2e
 THROTTLED = "Lambda.TooManyRequestsException"
 
 
-def _function_name(lab: Lab, spec: lambdas.LambdaSpec) -> str:
-    return lab.model.function_arns[spec.key].rsplit(":", 1)[-1]
-
-
 def test_throttled_lambdas_are_retried_and_the_run_succeeds(lab: Lab, day: date) -> None:
     throttles = {
-        (lambdas.CHECK_DATA, p.CHECK_DATA): 1,
-        (lambdas.DEPLOY_MODEL, p.DEPLOY_MODEL): 2,
-        (lambdas.UPDATE_PARAMETERS, p.UPDATE_PARAMETERS): 1,
+        ("lambda-throttled-check-data", p.CHECK_DATA): 1,
+        ("lambda-throttled-deploy-model", p.DEPLOY_MODEL): 2,
+        ("lambda-throttled-update-parameters", p.UPDATE_PARAMETERS): 1,
     }
     lab.upload_day(day)
-    for (spec, _), times in throttles.items():
-        lab.cloud.lambdas.throttle(_function_name(lab, spec), times)
+    for (fault, _), times in throttles.items():
+        lab.inject(fault, times)
 
     result = lab.run()
 
@@ -56,17 +49,15 @@ def test_throttled_lambdas_are_retried_and_the_run_succeeds(lab: Lab, day: date)
 
 
 @pytest.mark.parametrize(
-    ("faults", "reason"),
+    ("fault", "reason"),
     [
-        # slack_sdk retries a 5xx and a 429 once: both attempts must fail.
-        pytest.param((slack.FAULT_HTTP_500,) * 2, "http_500", id="http-500"),
-        pytest.param((slack.FAULT_RATELIMITED,) * 2, "ratelimited", id="ratelimited"),
-        pytest.param((slack.FAULT_INVALID_AUTH,), "invalid_auth", id="invalid-auth"),
+        # The catalogue's Slack faults fail both attempts slack_sdk makes of a 5xx or a 429.
+        pytest.param("slack-500", "http_500", id="http-500"),
+        pytest.param("slack-rate-limited", "ratelimited", id="ratelimited"),
+        pytest.param("slack-invalid-auth", "invalid_auth", id="invalid-auth"),
     ],
 )
-def test_slack_failing_never_fails_the_run(
-    lab: Lab, day: date, faults: tuple[str, ...], reason: str
-) -> None:
+def test_slack_failing_never_fails_the_run(lab: Lab, day: date, fault: str, reason: str) -> None:
     lab.upload_day(day)
     run = lab.start()
     injected = False
@@ -75,7 +66,7 @@ def test_slack_failing_never_fails_the_run(
         # The last post is the deployment's outcome, after NotifyDeploymentStarted.
         nonlocal injected
         if not injected and p.NOTIFY_DEPLOYMENT_STARTED in states_so_far(lab.cloud, run):
-            lab.cloud.slack.inject(*faults)
+            lab.inject(fault)
             injected = True
 
     lab.cloud.wait(run, on_idle=fail_the_last_post)
@@ -99,26 +90,10 @@ def test_slack_failing_never_fails_the_run(
 
 
 @pytest.fixture
-def manifests_denied(lab: Lab) -> Iterator[str]:
-    """A bucket policy statement denying PutObject under the manifest prefix, removed after."""
-    prefix = lab.manifest_prefix()
-    s3 = lab.cloud.client("s3", lab.model.region)
-    original = s3.get_bucket_policy(Bucket=lab.model.bucket)["Policy"]
-    policy = json.loads(original)
-    policy["Statement"].append(
-        {
-            "Sid": "E2EDenyManifestWrites",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": f"arn:aws:s3:::{lab.model.bucket}/{prefix}*",
-        }
-    )
-    s3.put_bucket_policy(Bucket=lab.model.bucket, Policy=json.dumps(policy))
-    try:
-        yield prefix
-    finally:
-        s3.put_bucket_policy(Bucket=lab.model.bucket, Policy=original)
+def manifests_denied(lab: Lab) -> str:
+    """S3 denies the run's manifest write (localcloud's `manifest-write-refused`)."""
+    lab.inject("manifest-write-refused")
+    return lab.manifest_prefix()
 
 
 def test_manifest_write_failure_fails_the_run_before_training(
@@ -160,7 +135,7 @@ def test_a_run_failed_by_a_throttled_wait_stops_its_training_job(lab: Lab, day: 
     )
     retries = definition["States"][p.CHECK_STATUS_WAIT]["Retry"][0]["MaxAttempts"]
     # The first wait is the training's: every attempt of it is throttled.
-    lab.cloud.lambdas.throttle(_function_name(lab, lambdas.AWAIT_STATUS), retries + 1)
+    lab.inject("lambda-throttled-await-status", retries + 1)
 
     result = lab.run()
 

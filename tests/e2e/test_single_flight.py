@@ -19,6 +19,7 @@ from contract.document import (
     DECISION_RUN_IN_PROGRESS,
     KEY_DATA,
     KEY_LOCK,
+    KEY_NOTIFICATION,
     TRIGGER_FOLLOW_UP,
     TRIGGER_UPLOAD,
 )
@@ -111,7 +112,9 @@ def test_back_to_back_starts_train_once_whatever_the_listing_says(
     assert owner.status == "SUCCEEDED"
     others = [r for r in results if r is not owner]
     assert all(stood_aside_for(r, owner.name) for r in others), [
-        (r.status, r.states) for r in others if not stood_aside_for(r, owner.name)
+        (r.name, r.status, r.states, r.document.get(KEY_DATA), r.document.get(KEY_NOTIFICATION))
+        for r in others
+        if not stood_aside_for(r, owner.name)
     ]
     assert lab.marker() == day.isoformat()
 
@@ -141,6 +144,11 @@ def test_the_lock_of_an_aborted_owner_is_reclaimed_by_the_next_run(lab: Lab, day
     aborted = lab.start()
     run_until_state(lab, aborted, p.CHECK_STATUS_WAIT)
     sfn.stop_execution(executionArn=aborted.execution_arn)  # never reaches a release state
+    (orphan,) = set(lab.training_jobs()) - set(jobs)  # no Catch ran: it still trains
+    sagemaker = lab.cloud.client("sagemaker", lab.model.region)
+    assert sagemaker.describe_training_job(TrainingJobName=orphan)["TrainingJobStatus"] == (
+        "InProgress"
+    )
     next_run = lab.run()
 
     assert lab.cloud.describe(aborted)["status"] == "ABORTED"
@@ -148,6 +156,19 @@ def test_the_lock_of_an_aborted_owner_is_reclaimed_by_the_next_run(lab: Lab, day
     assert p.START_TRAINING_JOB in next_run.states
     assert len(lab.training_jobs()) == len(jobs) + 2
     assert lab.marker() == day.isoformat()
+    # The reclaiming run stopped the orphan before it trained: never two trainings at once.
+    assert next_run.document[KEY_DATA]["orphanedJobsStopped"] == [orphan]
+    orphan_job = sagemaker.describe_training_job(TrainingJobName=orphan)
+    assert orphan_job["TrainingJobStatus"] == "Stopped"
+    (successor,) = set(lab.training_jobs()) - set(jobs) - {orphan}
+    successor_job = sagemaker.describe_training_job(TrainingJobName=successor)
+    # Asked to stop before the successor was created (SageMaker then winds it down).
+    stopping = [
+        t["StartTime"]
+        for t in orphan_job["SecondaryStatusTransitions"]
+        if t["Status"] == "Stopping"
+    ]
+    assert stopping and stopping[0] <= successor_job["CreationTime"], orphan_job
 
 
 def test_an_upload_during_training_is_trained_the_same_day_by_a_follow_up_run(

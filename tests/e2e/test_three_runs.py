@@ -90,6 +90,20 @@ def test_three_runs(scenario: Lab) -> None:
     assert first.document["lock"] == {"released": True, "heldBy": None, "followUp": None}
     assert first.left(p.DEPLOY_MODEL)[KEY_STATUS]["status"] == "Creating"
     assert first.left(p.DEPLOY_MODEL)[KEY_STATUS]["previousEndpointConfigName"] is None
+    # No champion yet: the quality gate has no serving model to compare with, and dev sets no
+    # absolute bound (qualityMaxScore), so the new model deploys on its real test score.
+    gate = first.document["evaluation"]
+    assert (gate["champion"], gate["decision"], gate["overridden"]) == (None, "deploy", False)
+    assert "does not exist yet" in gate["championNote"]
+    # A real test:rmse on the held-out newest day: the training job's own final metric.
+    sagemaker = cloud.client("sagemaker", lab.model.region)
+    (job,) = lab.training_jobs()
+    metrics = {
+        m["MetricName"]: m["Value"]
+        for m in sagemaker.describe_training_job(TrainingJobName=job)["FinalMetricDataList"]
+    }
+    assert gate["challenger"] == pytest.approx(metrics["test:rmse"])
+    assert gate["challenger"] > 0
     first_config = first.document[KEY_DEPLOYMENT]["endpointConfigName"]
     assert lab.endpoint()["EndpointStatus"] == "InService"
     assert lab.endpoint()["EndpointConfigName"] == first_config
@@ -147,9 +161,10 @@ def test_three_runs(scenario: Lab) -> None:
     assert _trigger(third) == TRIGGER_UPLOAD
     window = third.document[KEY_DATA]
     assert (window["fileCount"], window["newFileCount"]) == (HISTORY_DAYS + 1, 1)
-    assert _manifest_files(lab, window["manifestUri"]) == [
-        f"{d.isoformat()}.csv" for d in (*history, day)
-    ]
+    # The whole window but its newest day, which is the quality gate's holdout (the first
+    # run's holdout day is trained on now).
+    assert _manifest_files(lab, window["manifestUri"]) == [f"{d.isoformat()}.csv" for d in history]
+    assert _manifest_files(lab, window["holdoutManifestUri"]) == [f"{day.isoformat()}.csv"]
     deploying = third.left(p.DEPLOY_MODEL)[KEY_STATUS]
     assert deploying["status"] == "Updating"
     assert deploying["previousEndpointConfigName"] == first_config

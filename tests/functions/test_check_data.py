@@ -10,7 +10,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from contract.document import DECISION_NO_NEW_DATA, DECISION_RUN_IN_PROGRESS, DECISION_TRAIN
-from contract.errors import DataValidationError, InputValidationError, MarkerError
+from contract.errors import (
+    DataValidationError,
+    EvaluationError,
+    InputValidationError,
+    MarkerError,
+)
 from functions import fingerprints
 
 from .conftest import (
@@ -95,7 +100,7 @@ def marker_value(ssm) -> str | None:
         return None
 
 
-def test_first_run_trains_on_the_whole_window_and_writes_the_manifest(check, s3):
+def test_first_run_trains_on_the_window_but_its_holdout_and_writes_both_manifests(check, s3):
     for day in ("2026-01-08", "2026-01-09", "2026-01-10"):
         put_day(day)
     put_day("2025-12-11")  # 30 days before the run date: just outside the window
@@ -116,10 +121,60 @@ def test_first_run_trains_on_the_whole_window_and_writes_the_manifest(check, s3)
         "2025-12-12.csv",
         "2026-01-08.csv",
         "2026-01-09.csv",
+    ]
+    # The quality gate's holdout (holdoutDays 1): the newest day, in a manifest of its own,
+    # never in the training one; the marker still advances to it (newestDate).
+    holdout_uri = f"s3://{BUCKET}/{MANIFEST_PREFIX}{EXECUTION}.holdout.manifest"
+    assert data["holdoutManifestUri"] == holdout_uri
+    assert read_manifest(s3, holdout_uri) == [
+        {"prefix": f"s3://{BUCKET}/{DATA_PREFIX}"},
         "2026-01-10.csv",
     ]
+    assert (data["holdoutFileCount"], data["holdoutStart"], data["holdoutEnd"]) == (
+        1,
+        "2026-01-10",
+        "2026-01-10",
+    )
+    assert data["overrideQualityGate"] is False
     assert (data["ignored"], data["ignoredCount"]) == ([], 0)
     assert "files" not in json.dumps(data)  # counts and URIs only, never the file list
+
+
+def test_holdout_days_hold_out_the_newest_files(check, s3):
+    for day in ("2026-01-06", "2026-01-08", "2026-01-09", "2026-01-10"):
+        put_day(day)
+
+    data = check(HOLDOUT_DAYS="2")
+
+    assert read_manifest(s3, data["manifestUri"])[1:] == ["2026-01-06.csv", "2026-01-08.csv"]
+    assert read_manifest(s3, data["holdoutManifestUri"])[1:] == [
+        "2026-01-09.csv",
+        "2026-01-10.csv",
+    ]
+    assert (data["holdoutFileCount"], data["holdoutStart"], data["holdoutEnd"]) == (
+        2,
+        "2026-01-09",
+        "2026-01-10",
+    )
+
+
+def test_a_window_with_nothing_left_to_train_on_fails_closed(check, s3):
+    """A first run with one day and holdoutDays 1: the gate could not evaluate, so nothing is
+    trained and nothing written (no manifest, no lock)."""
+    put_day("2026-01-10")
+
+    with pytest.raises(EvaluationError, match=r"holds 1 day file\(s\) and holdoutDays is 1"):
+        check()
+
+    assert manifests(s3) == []
+
+
+def test_override_quality_gate_is_a_validated_input(check):
+    put_day("2026-01-09")
+    put_day("2026-01-10")
+    assert check({"overrideQualityGate": True})["overrideQualityGate"] is True
+    with pytest.raises(InputValidationError, match="overrideQualityGate must be true or false"):
+        check({"overrideQualityGate": "yes"})
 
 
 def test_only_files_after_the_marker_are_new(check, ssm):
@@ -148,6 +203,7 @@ def test_no_file_after_the_marker_is_no_new_data_and_writes_nothing(check, ssm, 
 
 def test_force_retrains_the_window_without_new_data_and_revalidates_it(check, ssm, s3):
     ssm.put_parameter(Name=MARKER, Value="2026-01-09", Type="String")
+    put_day("2026-01-07")  # with the holdout's day, something to train on
     put_day("2026-01-09")
     assert check({"force": True})["decision"] == DECISION_TRAIN
     put_day("2026-01-08", b"1,2\nbroken,3\n")  # older than the marker, re-checked on force
@@ -162,7 +218,8 @@ def test_force_with_an_empty_window_has_nothing_to_train(check, s3):
 
 
 def test_the_run_date_is_the_scheduled_time_in_the_stack_time_zone(check):
-    put_day("2026-03-01")
+    for day in ("2026-02-26", "2026-02-27", "2026-03-01"):  # more than the holdout
+        put_day(day)
     # 23:30 UTC on Feb 28 is 00:30 on Mar 1 in Paris: the file of Mar 1 is not in the future.
     started = "2026-02-28T23:30:04Z"  # Scheduler starts the run a few seconds after its time
     data = check({"trigger": "schedule", "scheduledTime": "2026-02-28T23:30:00Z"}, start=started)
@@ -171,7 +228,7 @@ def test_the_run_date_is_the_scheduled_time_in_the_stack_time_zone(check):
         "2026-02-28T23:30:00Z",
         "schedule",
     )
-    assert data["fileCount"] == 1
+    assert data["fileCount"] == 3
     utc = check({"scheduledTime": "2026-02-28T23:30:00Z"}, start=started, TIME_ZONE="UTC")
     assert utc["runDate"] == "2026-02-28"
     assert utc["ignored"] == [
@@ -180,6 +237,7 @@ def test_the_run_date_is_the_scheduled_time_in_the_stack_time_zone(check):
 
 
 def test_unusable_names_are_ignored_and_reported(check, s3, capsys):
+    put_day("2026-01-08")  # trained on, 2026-01-09 held out
     put_day("2026-01-09")
     bad = [
         put_day("2026-02-30", name="2026-02-30.csv"),  # no such date
@@ -192,7 +250,7 @@ def test_unusable_names_are_ignored_and_reported(check, s3, capsys):
     data = check()
 
     assert data["decision"] == DECISION_TRAIN
-    assert data["fileCount"] == 1
+    assert data["fileCount"] == 2
     reasons = {i["key"]: i["reason"] for i in data["ignored"]}
     assert reasons == {
         bad[0]: "not a real calendar date",
@@ -202,7 +260,9 @@ def test_unusable_names_are_ignored_and_reported(check, s3, capsys):
         f"{DATA_PREFIX}archive/": "sub-folder (only files directly under the prefix are read)",
     }
     assert data["ignoredCount"] == 5
-    assert read_manifest(s3, data["manifestUri"])[1:] == ["2026-01-09.csv"]
+    assert read_manifest(s3, data["manifestUri"])[1:] == [
+        "2026-01-08.csv"
+    ]  # 2026-01-09 is the holdout
     logged = [line for line in log_lines(capsys.readouterr().out) if line.get("ignoredCount")]
     assert logged and logged[0]["level"] == "WARN" and logged[0]["runId"] == EXECUTION
 
@@ -345,6 +405,7 @@ def test_a_run_while_another_holds_the_run_lock_stands_aside_naming_it(load_modu
     # The second run starts first and has the smaller name: neither decides any more.
     owner = sfn.start_execution(stateMachineArn=arn, name="b-owner")
     other = sfn.start_execution(stateMachineArn=arn, name="a-other")
+    put_day("2026-01-08")
     put_day("2026-01-09")
     module = load_module("check_data")
 
@@ -360,7 +421,10 @@ def test_a_run_while_another_holds_the_run_lock_stands_aside_naming_it(load_modu
     assert later["runningExecution"] == "b-owner"
     assert later["followUpRequested"] is False  # the same data: the owner trains it
     assert "run a-other stands aside: run b-owner trains model linear-learner" in later["message"]
-    assert [m.rsplit("/", 1)[-1] for m in manifests(s3)] == ["b-owner.manifest"]
+    assert [m.rsplit("/", 1)[-1] for m in manifests(s3)] == [
+        "b-owner.holdout.manifest",
+        "b-owner.manifest",
+    ]
 
 
 def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3, ssm, sfn):
@@ -393,17 +457,18 @@ def test_listing_cost_grows_with_the_window_not_with_the_bucket(load_module, s3,
         for name, params in calls.calls
         if name == "PutObject" and params["Key"].startswith(MANIFEST_PREFIX)
     )
-    assert written == ["json", "manifest"]  # the run's fingerprints, the manifest
+    # The run's fingerprints, the holdout manifest, the manifest.
+    assert written == ["json", "manifest", "manifest"]
 
 
-def test_a_window_of_one_day_is_the_run_date_alone(check):
-    put_day("2026-01-09")
-    put_day("2026-01-10")
-    data = check(TRAINING_WINDOW_DAYS="1")
+def test_a_window_of_two_days_ends_on_the_run_date(check):
+    for day in ("2026-01-08", "2026-01-09", "2026-01-10"):
+        put_day(day)
+    data = check(TRAINING_WINDOW_DAYS="2")
     assert (data["windowStart"], data["windowEnd"], data["fileCount"]) == (
+        "2026-01-09",
         "2026-01-10",
-        "2026-01-10",
-        1,
+        2,
     )
 
 
@@ -422,6 +487,7 @@ def test_a_refused_manifest_write_names_the_manifest_and_trains_nothing(check, s
 
     from .conftest import MANIFEST_PREFIX
 
+    put_day("2026-01-08")
     put_day("2026-01-09")
     s3.put_bucket_policy(
         Bucket=BUCKET,

@@ -19,7 +19,7 @@ from botocore.stub import Stubber
 from moto.sagemaker.models import sagemaker_backends
 
 from contract import names
-from contract.errors import EndpointNotUpdatableError
+from contract.errors import EndpointNotUpdatableError, InputValidationError
 from contract.status import STAGE_DEPLOYMENT
 from functions import naming
 
@@ -38,7 +38,7 @@ POLLING = {
 def deploy_event(execution: str, run_date: str = "2026-01-10") -> dict[str, Any]:
     return {
         "training": {"artifactUri": f"s3://{BUCKET}/artifacts/{execution}/output/model.tar.gz"},
-        "data": {"runDate": run_date},
+        "data": {"runDate": run_date, "newestDate": run_date},
         "execution": {"name": execution},
         "polling": POLLING,
     }
@@ -107,6 +107,23 @@ def deploy(load_module, s3, sagemaker):
     run.updates = updates  # type: ignore[attr-defined]
     run.calls = calls  # type: ignore[attr-defined]
     return run
+
+
+def test_the_endpoint_config_says_which_run_and_newest_day_it_serves(deploy, sagemaker):
+    """The next run's CheckData reads these to catch a marker that could not be advanced
+    up with the serving model (functions.serving_endpoint)."""
+    deploy("run-1", "2026-01-11")
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=name_of("run-1", "2026-01-11"))
+    tags = sagemaker.list_tags(ResourceArn=config["EndpointConfigArn"])["Tags"]
+    assert {"Key": "run", "Value": "run-1"} in tags
+    assert {"Key": "newestDate", "Value": "2026-01-11"} in tags
+
+
+def test_a_run_without_its_newest_date_is_refused(deploy):
+    event = deploy_event("run-1")
+    del event["data"]["newestDate"]
+    with pytest.raises(InputValidationError, match=r"event field data\.newestDate is missing"):
+        deploy.module.handler(event, None)
 
 
 def test_first_deployment_creates_model_config_and_endpoint(deploy, sagemaker):

@@ -22,6 +22,7 @@ from .conftest import ARTIFACT_PREFIX, BUCKET, MODEL, REGION, STACK, CallCounter
 pytestmark = pytest.mark.unit
 
 MANIFEST = f"s3://{BUCKET}/data/{MODEL}/manifests/run-1.manifest"
+HOLDOUT = f"s3://{BUCKET}/data/{MODEL}/manifests/run-1.holdout.manifest"
 # As the definition sends it: StartTrainingJob's entry time and the training deadline.
 NOW = "2026-01-10T06:00:00.000Z"
 POLLING = {"initialSeconds": 600, "maxSeconds": 3600, "now": NOW, "deadlineSeconds": 7200}
@@ -30,7 +31,12 @@ FAR_DEADLINE = "2026-01-11T06:00:00Z"
 
 def start_event(execution: str = "run-1", run_date: str = "2026-01-10") -> dict:
     return {
-        "data": {"manifestUri": MANIFEST, "runDate": run_date, "decision": "train"},
+        "data": {
+            "manifestUri": MANIFEST,
+            "holdoutManifestUri": HOLDOUT,
+            "runDate": run_date,
+            "decision": "train",
+        },
         "execution": {"name": execution},
         "polling": POLLING,
     }
@@ -79,7 +85,7 @@ def test_start_creates_the_job_this_run_describes(load_module, s3, sagemaker):
         "status": "InProgress",
         "name": name,
         "trainingJobName": name,
-        "message": f"Training job {name} started on {MANIFEST}",
+        "message": f"Training job {name} started on {MANIFEST} (holdout {HOLDOUT})",
         "serving": False,
         # The training deadline (deadlineSeconds) starts when StartTrainingJob runs.
         "poll": {
@@ -97,6 +103,12 @@ def test_start_creates_the_job_this_run_describes(load_module, s3, sagemaker):
     assert channel["ContentType"] == "text/csv"
     assert channel["DataSource"]["S3DataSource"]["S3DataType"] == "ManifestFile"
     assert channel["DataSource"]["S3DataSource"]["S3Uri"] == MANIFEST
+    # The quality gate's holdout is Linear Learner's `test` channel: scored, never trained on.
+    test_channel = job["InputDataConfig"][1]
+    assert test_channel["ChannelName"] == "test"
+    assert test_channel["DataSource"]["S3DataSource"]["S3DataType"] == "ManifestFile"
+    assert test_channel["DataSource"]["S3DataSource"]["S3Uri"] == HOLDOUT
+    assert len(job["InputDataConfig"]) == 2
     assert job["AlgorithmSpecification"]["TrainingInputMode"] == "File"
     assert job["HyperParameters"] == {
         "predictor_type": "regressor",

@@ -15,15 +15,16 @@ pytestmark = pytest.mark.unit
 @pytest.fixture
 def update(load_module, ssm):
     module = load_module("update_parameters")
-    return lambda newest: module.handler(event(newest), None)
+    return lambda newest, older_window=False: module.handler(event(newest, older_window), None)
 
 
 SERVING_MODEL = "dev--linear-learner--20260110-0123abcd"
 
 
-def event(newest) -> dict:
+def event(newest, older_window: bool = False) -> dict:
     return {
         "newestDate": newest,
+        "allowOlderWindow": older_window,
         "execution": {"name": "run-1"},
         "deployment": {"modelName": SERVING_MODEL, "endpointName": "dev--linear-learner"},
     }
@@ -50,6 +51,25 @@ def test_it_never_goes_backwards(update, ssm, newest):
     assert update(newest) == {"before": "2026-01-10", "after": "2026-01-10", "advanced": False}
     assert marker(ssm) == "2026-01-10"
     assert ssm.get_parameter(Name=MARKER)["Parameter"]["Version"] == 1  # not even rewritten
+
+
+def test_an_older_window_deployed_on_purpose_moves_it_back(update, ssm):
+    """The serving model then covers only the older window: a marker left ahead would make
+    the next run skip the newer days that model never saw."""
+    ssm.put_parameter(Name=MARKER, Value="2026-01-10", Type="String")
+    assert update("2026-01-08", older_window=True) == {
+        "before": "2026-01-10",
+        "after": "2026-01-08",
+        "advanced": True,
+    }
+    assert marker(ssm) == "2026-01-08"
+
+
+@pytest.mark.parametrize("flag", [None, "true", 1])
+def test_the_older_window_flag_must_be_a_bool(load_module, ssm, flag):
+    module = load_module("update_parameters")
+    with pytest.raises(InputValidationError, match="allowOlderWindow"):
+        module.handler({**event("2026-01-10"), "allowOlderWindow": flag}, None)
 
 
 @pytest.mark.parametrize("newest", [None, "2026-1-10", "20260110", "2026-02-30", 20260110])

@@ -129,7 +129,7 @@ def test_changed_history_retrains_the_window_naming_the_files(run, s3, ssm):
     ]
     assert data["changedHistoryCount"] == 2
     assert sorted(read_keys(run.calls)) == [overwritten, backfilled]  # not the unchanged day
-    assert len(manifests(s3)) == 1
+    assert len(manifests(s3)) == 2  # the training and the holdout manifest
 
 
 def test_changed_history_is_reported_and_nothing_trained_when_set_to_report(run, s3, ssm):
@@ -161,7 +161,16 @@ def test_the_run_records_each_window_file_fingerprint_next_to_the_manifest(run, 
         o["Key"]: o["ETag"]
         for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=DATA_PREFIX)["Contents"]
     }
-    assert recorded["files"] == {k: {"etag": etags[k], "columns": 3} for k in etags}
+    assert recorded["version"] == 2  # version 2 records each file's column sums
+    assert {k: (f["etag"], f["columns"]) for k, f in recorded["files"].items()} == {
+        k: (etag, 3) for k, etag in etags.items()
+    }
+    # The drift report's baseline in later runs: rows, per-column sums and sums of squares.
+    assert recorded["files"][f"{DATA_PREFIX}2026-01-10.csv"]["stats"] == {
+        "rows": 1,
+        "sums": [1.0, 2.0, 3.0],
+        "squares": [1.0, 4.0, 9.0],
+    }
 
 
 def test_without_a_serving_record_trained_files_are_trusted_as_before(run, s3, ssm):
@@ -219,8 +228,10 @@ def test_a_time_before_year_one_in_utc_is_refused_not_an_overflow(run):
 
 @pytest.mark.parametrize("scheduled", ["2025-12-11T05:00:00Z", "2026-01-10T05:05:00Z"])
 def test_the_bounds_themselves_are_plausible(run, scheduled):
-    put_day("2025-12-11")  # in the window of the earliest run date
-    put_day("2026-01-10")  # ... and of the latest
+    # Two days in the window of the earliest run date, two in that of the latest: one to
+    # train on, one held out by the quality gate.
+    for day in ("2025-12-10", "2025-12-11", "2026-01-09", "2026-01-10"):
+        put_day(day)
     assert run({"scheduledTime": scheduled})["decision"] == DECISION_TRAIN
 
 

@@ -181,10 +181,28 @@ def test_a_model_name_too_long_for_its_stack_names_the_key_and_the_length() -> N
     assert f"at most {len(fits)} characters" in problem
 
 
-def test_provider_settings_such_as_allowed_account_ids_are_accepted() -> None:
-    # aws:allowedAccountIds (documented in the stack files) is the AWS provider's own.
-    settings = parse_settings({**BASE, "aws:allowedAccountIds": '["123456789012"]'}, stack="dev")
-    assert settings.stack == "dev"
+def test_allowed_account_ids_are_read_for_the_stacks_provider() -> None:
+    # aws:allowedAccountIds (documented in the stack files) configures the AWS provider.
+    settings = parse_settings(
+        {**BASE, "aws:allowedAccountIds": '["123456789012", "012345678901"]'}, stack="dev"
+    )
+    assert settings.allowed_account_ids == ("123456789012", "012345678901")
+    assert parse_settings(BASE, stack="dev").allowed_account_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('["12345"]', 'item 0 ("12345") must be a 12-digit account ID written as a string'),
+        # YAML's unquoted 012345678901 is a number: the leading zero would be lost.
+        ("[12345678901]", "item 0 (12345678901) must be a 12-digit account ID written as a"),
+        ('"123456789012"', "must be a list of 12-digit AWS account IDs"),
+        ("[]", "must list at least one account ID"),
+    ],
+)
+def test_bad_allowed_account_ids_name_the_key_and_the_value(value: str, expected: str) -> None:
+    (problem,) = problems_of({"aws:allowedAccountIds": value})
+    assert problem.startswith("aws:allowedAccountIds ") and expected in problem, problem
 
 
 def test_models_override_stack_defaults_and_problems_name_the_item() -> None:

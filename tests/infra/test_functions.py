@@ -21,6 +21,7 @@ from infra.archives import (
     zip_bytes,
 )
 from localcloud.deploy.pulumi_program import ProgramRun
+from tests import source_trees
 
 pytestmark = pytest.mark.unit
 
@@ -78,6 +79,9 @@ def test_variables_hold_values_from_config(runs: dict[str, ProgramRun]) -> None:
         "BUCKET": "retraining-dev-123456789012-eu-west-1",
         "CHANGED_HISTORY": "retrain",  # the default of the model's `changedHistory`
         "DATA_PREFIX": "data/linear-learner/train/",
+        "DRIFT_THRESHOLD": "3.0",  # the default of the model's `driftThreshold`
+        "ENDPOINT_NAME": "dev--linear-learner",  # is it InService? what does it serve?
+        "HOLDOUT_DAYS": "1",  # Pulumi.dev.yaml's `holdoutDays`: the quality gate's holdout
         "LOG_LEVEL": "DEBUG",
         "MANIFEST_PREFIX": "data/linear-learner/manifests/",
         "MARKER_PARAMETER": "/retraining/dev/models/linear-learner/train/latest",
@@ -88,6 +92,12 @@ def test_variables_hold_values_from_config(runs: dict[str, ProgramRun]) -> None:
         "TIME_ZONE": "Europe/Paris",
         "TRAINING_WINDOW_DAYS": "14",
     }
+    gate = dev["evaluate_model"]["environment"]["variables"]
+    assert (gate["QUALITY_METRIC"], gate["QUALITY_MAX_REGRESSION_PERCENT"]) == ("rmse", "10.0")
+    assert "QUALITY_MAX_SCORE" not in gate  # unset: no absolute bound
+    assert gate["DRIFT_ACTION"] == "warn"  # the default of `driftAction`: a shift only warns
+    prod_gate = functions_of(runs["prod"])["evaluate_model"]["environment"]["variables"]
+    assert prod_gate["QUALITY_MAX_REGRESSION_PERCENT"] == "2.0"
     training = dev["start_training_job"]["environment"]["variables"]
     assert training["TRAINING_IMAGE"].endswith(".dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1")
     assert training["SAGEMAKER_ROLE_ARN"] == (
@@ -162,7 +172,7 @@ def test_the_package_holds_every_handler_and_the_contract_and_nothing_else() -> 
 
 def _imported_modules(source: str) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(source_trees.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

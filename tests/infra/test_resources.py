@@ -30,6 +30,8 @@ COMMON = {
     "aws:scheduler/schedule:Schedule": 1,
     "aws:sfn/stateMachine:StateMachine": 1,
     "retraining:storage:DataBucket": 1,
+    # The stack's AWS provider and the model's (infra.context): default tags, accounts.
+    "pulumi:providers:aws": 2,
     "retraining:notifications:SlackTokenSecret": 1,
     "retraining:pipeline:ModelPipeline": 1,
     "retraining:pipeline:SchedulerAccess": 1,
@@ -41,15 +43,15 @@ EXPECTED = {
     "dev": {
         **COMMON,
         "aws:s3/bucketNotification:BucketNotification": 1,
-        # + stop_training_job (role, policy, function, log group).
-        "aws:iam/role:Role": 14,
+        # + stop_training_job and evaluate_model (role, policy, function, log group).
+        "aws:iam/role:Role": 15,
         # + on_sagemaker_event's and debounce_upload's right to their dead-letter queues.
-        "aws:iam/rolePolicy:RolePolicy": 16,
+        "aws:iam/rolePolicy:RolePolicy": 17,
         "aws:sqs/queue:Queue": 2,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
-        "aws:lambda/function:Function": 11,
-        "retraining:pipeline:Function": 11,
-        "aws:cloudwatch/logGroup:LogGroup": 12,
+        "aws:lambda/function:Function": 12,
+        "retraining:pipeline:Function": 12,
+        "aws:cloudwatch/logGroup:LogGroup": 13,
         "aws:cloudwatch/eventRule:EventRule": 3,
         "aws:cloudwatch/eventTarget:EventTarget": 3,
         "aws:lambda/permission:Permission": 3,
@@ -57,14 +59,15 @@ EXPECTED = {
     # prod alarms on bad runs and does not run on upload.
     "prod": {
         **COMMON,
-        # + stop_training_job and release_run_lock (role, policy, function, log group each).
-        "aws:iam/role:Role": 13,
-        "aws:iam/rolePolicy:RolePolicy": 14,
+        # + stop_training_job, release_run_lock and evaluate_model (role, policy, function,
+        # log group each).
+        "aws:iam/role:Role": 14,
+        "aws:iam/rolePolicy:RolePolicy": 15,
         "aws:sqs/queue:Queue": 1,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
-        "aws:lambda/function:Function": 10,
-        "retraining:pipeline:Function": 10,
-        "aws:cloudwatch/logGroup:LogGroup": 11,
+        "aws:lambda/function:Function": 11,
+        "retraining:pipeline:Function": 11,
+        "aws:cloudwatch/logGroup:LogGroup": 12,
         "aws:cloudwatch/eventRule:EventRule": 2,
         "aws:cloudwatch/eventTarget:EventTarget": 2,
         "aws:lambda/permission:Permission": 2,

@@ -16,6 +16,7 @@ import pytest
 from localcloud.bench.check_data import CheckDataCost, measure_check_data
 from localcloud.bench.orchestration import (
     BASELINE,
+    GATE_STATES,
     OrchestrationBench,
     RunCost,
     orchestration_bench,
@@ -31,6 +32,7 @@ from localcloud.bench.report import (
 )
 from localcloud.bench.results import NOT_MEASURED, ROW_KEYS, Goal, Row, write_json
 from localcloud.bench.speed import ImportTimes, package_sizes
+from workflow import pipeline as p
 
 _cache: dict[tuple[str, float], RunCost] = {}
 
@@ -54,6 +56,24 @@ def test_one_hour_training_costs_at_most_40_transitions(bench, stack):
     run = measured(bench, stack, HOUR)
     assert run.status == "SUCCEEDED"
     assert run.transitions <= 40, run
+
+
+@pytest.mark.e2e
+def test_the_quality_gate_adds_two_states_and_one_lambda_call_to_a_1_hour_run(bench):
+    """Counted in the measured run: EvaluateModel (scoring both models) and its Choice."""
+    run = measured(bench, "dev", HOUR)
+    assert run.status == "SUCCEEDED"
+    assert (run.gate_transitions, run.gate_lambda_invocations) == (2, 1), run
+    # A Lambda call takes no virtual time in the embedded runtime: the gate adds no wait.
+    assert run.gate_virtual_seconds == 0, run
+    assert p.EVALUATE_MODEL in GATE_STATES and p.QUALITY_GATE_BRANCH in GATE_STATES
+    runs = {("dev", HOUR): run, (BASELINE, HOUR): measured(bench, BASELINE, HOUR)}
+    rows = {r.metric: r for r in orchestration_rows(Orchestration(runs=runs), [])}
+    share = rows[
+        f"quality gate's share: state transitions, 1 h training + 10 min deploy "
+        f"(of {run.transitions})"
+    ]
+    assert share.ours == 2
 
 
 @pytest.mark.e2e
@@ -111,6 +131,23 @@ def test_check_data_needs_at_most_3_s3_calls_for_730_days_of_3650_files(check_da
     assert set(cost.ours_calls) <= {"ListObjectsV2", "GetObject", "PutObject"}, cost.ours_calls
     assert cost.ours_calls["GetObject"] == 2, cost.ours_calls
     assert cost.baseline_calls == {"HeadObject": 730}
+
+
+@pytest.mark.e2e
+def test_check_data_runs_its_drift_report_over_the_whole_730_day_window(check_data_cost):
+    """The steady state: the serving model's fingerprints hold every older file's sums, so the
+    new file is compared with 729 of them, without reading any of those files again."""
+    cost = check_data_cost
+    assert (cost.drift_new_files, cost.drift_baseline_files) == (1, 729), cost
+    assert cost.drift_files_without_stats == 0
+    assert 0 < cost.drift_seconds < cost.ours_seconds
+    rows = {r.metric: r for r in check_data_rows(cost)}
+    assert (
+        rows[
+            "CheckData's drift report, of that (1 new file(s) against 729 recorded files' sums)"
+        ].ours
+        == cost.drift_seconds
+    )
 
 
 def _run(topology: str, seconds: float, transitions: int, events: int) -> RunCost:

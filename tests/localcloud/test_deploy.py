@@ -373,7 +373,10 @@ def _read_back_everything(deployment: Deployment) -> None:
 def test_every_resource_of_the_plan_is_created(dev: Deployment) -> None:
     plan = plan_entries(run_program("dev", PlanMocks(region=REGION), secret_overrides=SECRETS))
     planned = {(e["type"], e["name"]) for e in plan}
-    custom = {(r.type, r.name) for r in dev.run.resources if r.custom}
+    # Providers are configured (see the provider tests below), nothing of theirs is in AWS.
+    providers = {(r.type, r.name) for r in dev.run.of_type("pulumi:providers:aws")}
+    assert {name for _, name in providers} == {"aws", f"{MODEL}-aws"}
+    custom = {(r.type, r.name) for r in dev.run.resources if r.custom} - providers
     assert planned == {(r.type, r.name) for r in dev.run.resources}
     assert {(r.type, r.name) for r in dev.resources} == custom
     assert len(dev.resources) == len(custom) > 60
@@ -395,8 +398,9 @@ def test_functions_carry_their_catalog_specs(dev: Deployment) -> None:
         assert config["Handler"] == spec.handler
         assert config["Runtime"] == "python3.14"
         # Exactly the spec's names: dev trains on spot and has a Slack secret; no Slack API
-        # URL override is configured.
-        optional = {v.name for v in spec.variables if not v.required} - {lambdas.SLACK_API_URL.name}
+        # URL override and no absolute quality bound (qualityMaxScore) are configured.
+        unset = {lambdas.SLACK_API_URL.name, lambdas.QUALITY_MAX_SCORE.name}
+        optional = {v.name for v in spec.variables if not v.required} - unset
         assert (
             set(config["Environment"]["Variables"])
             == {v.name for v in spec.variables if v.required} | optional
@@ -513,6 +517,7 @@ def test_a_deployed_function_runs_with_its_code_handler_and_environment(dev: Dep
             Payload=json.dumps(
                 {
                     "newestDate": "2026-01-02",
+                    "allowOlderWindow": False,
                     "execution": {"name": "t"},
                     "deployment": {"modelName": "m", "endpointName": "e"},
                 }
@@ -636,9 +641,70 @@ def test_mocks_refuse_to_run_outside_moto(monkeypatch: pytest.MonkeyPatch) -> No
         MotoMocks(REGION)
 
 
+# --- the program's AWS providers ----------------------------------------------------------------
+def _tags_read_back(dev: Deployment) -> dict[str, dict[str, str]]:
+    """The tags AWS holds for the bucket, a function and the state machine (moto's APIs)."""
+    bucket = dev.of_type("aws:s3/bucket:Bucket")[0].id
+    function = dev.get("aws:lambda/function:Function", f"{MODEL}-check-data").arn
+    machine = dev.of_type("aws:sfn/stateMachine:StateMachine")[0].arn
+    return {
+        "bucket": {
+            t["Key"]: t["Value"] for t in _client("s3").get_bucket_tagging(Bucket=bucket)["TagSet"]
+        },
+        "function": _client("lambda").list_tags(Resource=function)["Tags"],
+        "state machine": {
+            t["key"]: t["value"]
+            for t in _client("stepfunctions").list_tags_for_resource(resourceArn=machine)["tags"]
+        },
+    }
+
+
+def test_resources_carry_the_providers_default_tags(dev: Deployment) -> None:
+    # No resource declares tags: they are the providers' default tags (Pulumi.dev.yaml's
+    # retraining:tags and the project's), and the model's provider adds `model`.
+    stack_tags = {
+        "project": "retraining",
+        "stack": "dev",
+        "managed-by": "pulumi",
+        "environment": "dev",
+        "cost-center": "ml-platform",
+    }
+    assert _tags_read_back(dev) == {
+        "bucket": stack_tags,
+        "function": {**stack_tags, "model": MODEL},
+        "state machine": {**stack_tags, "model": MODEL},
+    }
+    (machine,) = [r for r in dev.run.resources if r.type == "aws:sfn/stateMachine:StateMachine"]
+    assert machine.state["tagsAll"] == {**stack_tags, "model": MODEL}
+
+
+def test_a_deployment_to_an_account_not_allowed_is_refused(cloud: None) -> None:
+    functions_before = _client("lambda").list_functions()["Functions"]
+    overrides = {"aws:allowedAccountIds": '["111122223333"]'}
+    with pytest.raises(DeployFailed, match=f"AWS account ID not allowed: {_account()}"):
+        deploy_stack("dev", config_overrides=overrides, secret_overrides=SECRETS)
+    assert _client("lambda").list_functions()["Functions"] == functions_before
+
+
+def test_a_resource_without_the_programs_provider_is_refused(cloud: None) -> None:
+    def program() -> None:
+        aws.s3.Bucket("plain", bucket="localcloud-deploy-default-provider")
+
+    with pytest.raises(ProgramFailed, match=r"'plain' does not use one of the program's explicit"):
+        _run(program)
+    with pytest.raises(ClientError):
+        _client("s3").head_bucket(Bucket="localcloud-deploy-default-provider")
+
+
 # --- provider functions ---------------------------------------------------------------------------
 def _call(mocks: MotoMocks, token: str, **args: Any) -> dict[str, Any]:
-    result, failures = mocks.call(pulumi.runtime.MockCallArgs(token, args, ""))
+    """A lookup through an explicit provider of the mocks' region, as the program makes it."""
+    provider = pulumi.runtime.MockResourceArgs(
+        "pulumi:providers:aws", "aws", {"region": mocks.region}, "", None, True
+    )
+    provider_id, _ = mocks.new_resource(provider)
+    reference = f"urn:pulumi:dev::retraining::pulumi:providers:aws::aws::{provider_id}"
+    result, failures = mocks.call(pulumi.runtime.MockCallArgs(token, args, reference))
     assert failures == []
     return result
 

@@ -15,6 +15,7 @@ from types import ModuleType
 import pytest
 
 from localcloud.internals import moto_private, pulumi_sdk
+from tests import source_trees
 
 pytestmark = pytest.mark.unit
 
@@ -81,7 +82,7 @@ def _has_any(module: ModuleType, names: tuple[str, ...]) -> bool:
 
 def _private_uses(path: Path) -> list[str]:
     """What `path` imports or reads of moto and pulumi beyond their public API."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = source_trees.parse_file(path)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

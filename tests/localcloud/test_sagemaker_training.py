@@ -519,3 +519,21 @@ def test_close_restores_moto_and_is_idempotent(cloud):
     local.close()
     assert not hasattr(SageMakerResponse, "update_endpoint")
     assert not hasattr(SageMakerResponse, "stop_training_job")
+
+
+def test_the_test_channel_is_scored_for_real_under_linear_learners_names():
+    """`test:mse`, `test:rmse`, `test:absolute_loss` of the final model on the test rows."""
+    import math
+
+    import numpy as np
+
+    from localcloud.sagemaker import linear
+
+    train = np.array([[1.0, 0.0], [3.0, 1.0], [5.0, 2.0]])  # label = 2x + 1, exactly
+    result = linear.with_test_metrics(linear.fit(train, 1), np.array([[2.0, 0.0], [7.0, 2.0]]))
+    # Residuals on the test rows: 2 - 1 = 1 and 7 - 5 = 2.
+    assert result.metrics["test:mse"] == pytest.approx(2.5)
+    assert result.metrics["test:rmse"] == pytest.approx(math.sqrt(2.5))
+    assert result.metrics["test:absolute_loss"] == pytest.approx(1.5)
+    assert result.metrics["test:objective_loss"] == pytest.approx(2.5)
+    assert result.metrics["train:mse"] == pytest.approx(0.0, abs=1e-12)

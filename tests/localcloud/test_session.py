@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud import data
+from localcloud import data, faults
 from localcloud.session import cli as session
 from localcloud.session.args import SessionError, parse_duration
 from localcloud.session.serve import LoopbackServer, ServeError
@@ -83,11 +83,20 @@ def _bad_commands(tmp: Path) -> dict[str, str]:
         "predict 1,2;3": "predict: the typed rows, row 2: 1 values, but row 1 has 2",
         f"predict {tmp}/missing.csv": "predict: no such file",
         "frobnicate": "unknown command 'frobnicate'",
+        "fault nope": "fault: unknown fault 'nope'; known faults: training-fails, ",
+        "fault": "fault: usage: fault list | fault clear | fault NAME",
+        "fault training-fails no-such-model": "fault: unknown model 'no-such-model'",
+        "fault slack-500 --times x": "fault: --times 'x' must be a whole number",
+        "fault lambda-throttled-check-data --lasting": "a Lambda throttle needs a number",
     }
 
 
 GOOD = ["generate 3", "schedule", "wait", "runs", "show 1", "marker", "predict", "endpoint"]
 GOOD += ["slack", "advance 1d", "runs"]
+# A person injects a training failure, watches a forced run fail on it, then clears a fault
+# that never bit.
+FAULTS = ["fault list", "fault training-fails", "fault list", 'run {"force": true}', "wait"]
+FAULTS += ["fault marker-write-denied", "fault clear", "fault list"]
 
 
 @dataclass
@@ -108,7 +117,7 @@ def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
     )
     upload = f"upload {good}"
     bad = _bad_commands(tmp)
-    lines = ["time", upload, *GOOD, *bad, "marker", "quit", "run {}"]
+    lines = ["time", upload, *GOOD, *FAULTS, *bad, "marker", "quit", "run {}"]
     script = tmp / "session.txt"
     script.write_text("# a scripted session\n\n" + "\n".join(lines) + "\n")
     out = io.StringIO()
@@ -164,6 +173,13 @@ def test_show_lists_the_states_in_order_with_virtual_times(transcript: Transcrip
     summary = "\n".join(shown)
     assert "marker - -> 2026-03-01" in summary
     assert re.search(r"training job \S+: .*train:mse", summary)
+    # The quality gate's evaluation: a first run, no champion; its holdout, the newest day.
+    assert re.search(r"evaluation \(rmse\): challenger [0-9.]+, champion -, bound", summary)
+    assert "decision deploy: " in summary
+    assert re.search(
+        r"holdout 2026-03-01 … 2026-03-01: 1 files, \d+ rows; drift action warn", summary
+    )
+    assert "drift: no baseline: every window file is new to this run" in summary
 
 
 def test_marker_and_prediction_after_the_run(transcript: Transcript) -> None:
@@ -211,6 +227,27 @@ def test_each_bad_input_is_a_one_line_error(scripted: Scripted) -> None:
         block = transcript.block(command)
         assert len(block) == 1 and block[0].startswith("error: "), (command, block)
         assert message in block[0], (command, block)
+
+
+def _pending(block: list[str]) -> dict[str, int]:
+    """`fault list`'s pending column, by fault name."""
+    return {line.split()[0]: int(line.split()[2]) for line in block[1:-1]}
+
+
+def test_fault_lists_injects_and_clears_the_catalogue(transcript: Transcript) -> None:
+    before, armed, cleared = transcript.blocks("fault list")
+    assert set(_pending(before)) == set(faults.CATALOGUE)
+    assert set(_pending(before).values()) == {0}
+    assert re.search(
+        r"^  training-fails +sagemaker +0  the next training job", "\n".join(before), re.M
+    )
+    (injected,) = transcript.block("fault training-fails")
+    assert injected.startswith("injected training-fails (sagemaker) for linear-learner")
+    assert _pending(armed)["training-fails"] == 1
+    # The forced run met the fault: SageMaker failed the job, the run failed, it was consumed.
+    assert "FAILED" in transcript.blocks("wait")[-1][-1]
+    assert transcript.block("fault clear") == ["cleared 1 injected fault(s) not consumed yet"]
+    assert set(_pending(cleared).values()) == {0}
 
 
 def test_the_session_goes_on_after_errors(transcript: Transcript) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -58,6 +59,11 @@ LITERALS: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
+# Strategies are built once per set of arguments (functools.cache) and drawn from many times:
+# Hypothesis validates a strategy on its first draw, which for the recursive `conditions` costs
+# more than the draw, so one built per example (`data.draw(conditions())`) spent ~90% of a
+# test's time validating.
+@functools.cache
 def variables(context: bool, odd_names: bool) -> st.SearchStrategy[str]:
     """Reference paths. statelint only takes identifier-like field names (the spec also
     allows e.g. `$.error-info` or `$['odd key']`), hence `odd_names`."""
@@ -67,15 +73,19 @@ def variables(context: bool, odd_names: bool) -> st.SearchStrategy[str]:
     return st.sampled_from(paths)
 
 
+OPERATOR_NAMES = st.sampled_from(sorted(OPERATORS))
+
+
 @st.composite
 def leaf_conditions(draw: st.DrawFn, context: bool = False, odd_names: bool = True) -> Condition:
-    name = draw(st.sampled_from(sorted(OPERATORS)))
+    name = draw(OPERATOR_NAMES)
     operator = OPERATORS[name]
     # The Context Object may be read by Variable, not by a `...Path` operand.
     operand = draw(variables(False, odd_names)) if operator.path else draw(LITERALS[operator.kind])
     return Condition(name, variable=draw(variables(context, odd_names)), value=operand)
 
 
+@functools.cache
 def conditions(context: bool = False, odd_names: bool = True) -> st.SearchStrategy[Condition]:
     return st.recursive(
         leaf_conditions(context, odd_names),

@@ -20,6 +20,7 @@ from moto import mock_aws
 
 from contract import lambdas
 from contract.document import (
+    DATA_ALLOW_OLDER_WINDOW,
     DATA_DECISION,
     DECISION_TRAIN,
     STATUS_POLL,
@@ -177,7 +178,11 @@ class StubbedPipeline:
             return Polling.from_event(event).first()
 
         def check_data(event: dict) -> dict:
-            return {DATA_DECISION: DECISION_TRAIN, "newestDate": "2026-01-02"}
+            return {
+                DATA_DECISION: DECISION_TRAIN,
+                "newestDate": "2026-01-02",
+                DATA_ALLOW_OLDER_WINDOW: False,
+            }
 
         def start_training_job(event: dict) -> dict:
             return status_doc(STAGE_TRAINING, "InProgress", first_poll(event), "job-1")
@@ -204,6 +209,8 @@ class StubbedPipeline:
             lambdas.START_TRAINING_JOB.key: start_training_job,
             lambdas.GET_STATUS.key: get_status,
             lambdas.AWAIT_STATUS.key: await_status,
+            # The quality gate lets every model through: these scripts are about the waits.
+            lambdas.EVALUATE_MODEL.key: lambda event: {"decision": "deploy"},
             lambdas.DEPLOY_MODEL.key: deploy_model,
             lambdas.NOTIFY_SLACK.key: lambda event: {"posted": False, "reason": "disabled"},
             lambdas.UPDATE_PARAMETERS.key: lambda event: {"advanced": True},

@@ -128,6 +128,9 @@ def test_a_clean_run_takes_the_seed_path(machine):
         p.NOTIFY_SLACK,
         p.NOTIFY_SLACK_BRANCH,
         p.JOB_COMPLETED,
+        # The quality gate: two transitions on the way to a deployment.
+        p.EVALUATE_MODEL,
+        p.QUALITY_GATE_BRANCH,
         p.DEPLOY_MODEL,
         p.NOTIFY_DEPLOYMENT_STARTED,
         p.CHECK_STATUS_WAIT,

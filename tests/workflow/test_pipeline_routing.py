@@ -21,12 +21,18 @@ from hypothesis import strategies as st
 from contract.document import (
     DATA_DECISION,
     DATA_IGNORED_COUNT,
+    DATA_MARKER_REPAIRED,
     DECISION_RUN_IN_PROGRESS,
     DECISION_TRAIN,
     DECISIONS,
+    EVALUATION_DECISION,
+    GATE_DECISIONS,
+    GATE_DEPLOY,
+    GATE_REJECT,
     KEY_DATA,
     KEY_DEPLOYMENT,
     KEY_ERROR,
+    KEY_EVALUATION,
     KEY_NOTIFICATION,
     KEY_STATUS,
     KEY_TRAINING,
@@ -38,6 +44,7 @@ from contract.document import (
     STATUS_STAGE,
     STATUS_STATUS,
 )
+from contract.errors import ERROR_EVALUATION
 from contract.status import (
     ENDPOINT_FAILED,
     ENDPOINT_SUCCEEDED,
@@ -100,12 +107,23 @@ data_document = st.fixed_dictionaries(
         "newestDate": st.text(),
     },
 )
+gate_decisions = st.sampled_from(GATE_DECISIONS) | st.text() | json_scalars
+evaluation_document = st.fixed_dictionaries(
+    {},
+    optional={
+        EVALUATION_DECISION: gate_decisions,
+        "challenger": st.floats(allow_nan=False) | json_scalars,
+        "champion": st.floats(allow_nan=False) | json_scalars,
+    },
+)
+error_names = st.sampled_from([ERROR_EVALUATION, "MarkerWriteError"]) | st.text() | json_scalars
 documents = st.fixed_dictionaries(
     {},
     optional={
         KEY_DATA: data_document | json_scalars,
         KEY_STATUS: status_document | json_scalars,
-        KEY_ERROR: st.fixed_dictionaries({"Error": st.text(), "Cause": st.text()}),
+        KEY_ERROR: st.fixed_dictionaries({"Error": error_names, "Cause": st.text()}) | json_scalars,
+        KEY_EVALUATION: evaluation_document | json_scalars,
         KEY_NOTIFICATION: st.dictionaries(st.text(), json_scalars, max_size=3),
         KEY_TRAINING: status_document | json_scalars,
         KEY_DEPLOYMENT: status_document | json_scalars,
@@ -169,10 +187,12 @@ FINAL_FAILURE = p.RELEASE_RUN_LOCK_AFTER_FAILURE
 
 
 def through_release(target: str, stage: str, document: dict[str, Any]) -> str:
-    """The Fail state a NotifySlackBranch target ends in (a deployment had $.training)."""
+    """The Fail state a NotifySlackBranch target ends in (a deployment had $.training and the
+    quality gate's deploy decision)."""
     if target != FINAL_FAILURE:
         return target
-    reached = {**document, KEY_TRAINING: {}} if stage == STAGE_DEPLOYMENT else document
+    deploying = {KEY_TRAINING: {}, KEY_EVALUATION: {EVALUATION_DECISION: GATE_DEPLOY}}
+    reached = {**document, **deploying} if stage == STAGE_DEPLOYMENT else document
     return MACHINE.route(p.FAILURE_BRANCH, reached)
 
 
@@ -272,23 +292,59 @@ def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
 
 
 @given(
+    decision=st.sampled_from(DECISIONS) | st.text(),
+    repaired=st.none() | json_scalars | st.dictionaries(st.text(max_size=5), json_scalars),
+    present=st.booleans(),
+)
+def test_a_run_that_advanced_the_marker_tells_slack_before_it_ends(decision, repaired, present):
+    """CheckData caught the marker up with the serving model ($.data.markerRepaired): even with
+    nothing new to train, Slack hears it (through NotifyIgnoredFiles, then NoNewData)."""
+    data: dict[str, object] = {DATA_DECISION: decision, DATA_IGNORED_COUNT: 0}
+    if present:
+        data[DATA_MARKER_REPAIRED] = repaired
+    target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: data})
+    if decision == DECISION_TRAIN:
+        assert target == p.START_TRAINING_JOB
+    elif decision == DECISION_RUN_IN_PROGRESS:
+        assert target == p.NOTIFY_RUN_IN_PROGRESS
+    elif present and repaired is not None:
+        assert target == p.NOTIFY_IGNORED_FILES
+    else:
+        assert target == p.NO_NEW_DATA
+
+
+@given(
     stage=stages,
     trained=st.booleans(),
     deployed=st.booleans(),
-    error=st.sampled_from(["MarkerWriteError", "Lambda.TooManyRequestsException"]) | st.text(),
+    gate=st.none() | gate_decisions,
+    error=st.sampled_from(["MarkerWriteError", "Lambda.TooManyRequestsException", ERROR_EVALUATION])
+    | st.text(),
 )
-def test_failure_branch_fails_by_what_the_run_reached(stage, trained, deployed, error):
-    """Not by the stage watched last: a failure after training completed (DeployModel
-    throttled, the endpoint never settling) is a deployment failure; after the deployment
-    completed, only the marker can have failed and the new model serves."""
-    document = {KEY_STATUS: {STATUS_STAGE: stage}, KEY_ERROR: {"Error": error, "Cause": ""}}
+def test_failure_branch_fails_by_what_the_run_reached(stage, trained, deployed, gate, error):
+    """Not by the stage watched last: once the deployment completed, only the marker can
+    have failed and the new model serves; a model the quality gate rejected ends as
+    ModelRejected; a gate that could not decide (CheckData's holdout or EvaluateModel
+    raising EvaluationError, a trained run with no deploy decision) is an evaluation
+    failure; a failure after the gate let the model through (DeployModel throttled, the
+    endpoint never settling) is a deployment failure."""
+    document: dict[str, Any] = {
+        KEY_STATUS: {STATUS_STAGE: stage},
+        KEY_ERROR: {"Error": error, "Cause": ""},
+    }
     if trained:
         document[KEY_TRAINING] = {STATUS_STAGE: STAGE_TRAINING}
     if deployed:
         document[KEY_DEPLOYMENT] = {STATUS_STAGE: STAGE_DEPLOYMENT}
+    if gate is not None:
+        document[KEY_EVALUATION] = {EVALUATION_DECISION: gate}
     target = MACHINE.route(p.FAILURE_BRANCH, document)
     if deployed:
         assert target == p.MARKER_NOT_ADVANCED
+    elif gate == GATE_REJECT:
+        assert target == p.MODEL_REJECTED
+    elif error == ERROR_EVALUATION or (trained and gate != GATE_DEPLOY):
+        assert target == p.EVALUATION_FAILED
     elif trained:
         assert target == p.DEPLOYMENT_FAILED
     else:
@@ -298,8 +354,42 @@ def test_failure_branch_fails_by_what_the_run_reached(stage, trained, deployed, 
 def test_a_deploy_model_failure_after_training_is_a_deployment_failure():
     """The issue's case: DeployModel throttled leaves $.status at the completed training."""
     training = routing.status_document(STAGE_TRAINING, "Completed")
-    document = {**training, KEY_TRAINING: training[KEY_STATUS]}
+    document = {
+        **training,
+        KEY_TRAINING: training[KEY_STATUS],
+        KEY_EVALUATION: {EVALUATION_DECISION: GATE_DEPLOY},
+    }
     assert MACHINE.route(p.FAILURE_BRANCH, document) == p.DEPLOYMENT_FAILED
+
+
+@given(evaluation=evaluation_document | json_scalars, present=st.booleans())
+def test_quality_gate_branch_deploys_only_on_a_deploy_decision(evaluation, present):
+    """Deploy on `deploy`, tell Slack and end in ModelRejected on `reject`; anything else (no
+    evaluation, a malformed one) is an unreadable evaluation: nothing deploys."""
+    document = {KEY_EVALUATION: evaluation} if present else {}
+    target = MACHINE.route(p.QUALITY_GATE_BRANCH, document)
+    decision = (
+        evaluation.get(EVALUATION_DECISION) if present and isinstance(evaluation, dict) else None
+    )
+    expected = {GATE_DEPLOY: p.DEPLOY_MODEL, GATE_REJECT: p.NOTIFY_MODEL_REJECTED}
+    assert target == (
+        expected.get(decision, p.EVALUATION_UNREADABLE)
+        if isinstance(decision, str)
+        else p.EVALUATION_UNREADABLE
+    )
+
+
+def test_every_end_of_the_quality_gate_is_a_defined_fail_state():
+    """Rejected: NotifyModelRejected -> ReleaseRunLockAfterFailure -> ModelRejected; an
+    unreadable evaluation: NotifyFailure -> ... -> EvaluationFailed."""
+    rendered = json.loads(MACHINE.to_json())["States"]
+    assert rendered[p.NOTIFY_MODEL_REJECTED]["Next"] == p.RELEASE_RUN_LOCK_AFTER_FAILURE
+    assert rendered[p.EVALUATION_UNREADABLE]["Next"] == p.NOTIFY_FAILURE
+    assert rendered[p.MODEL_REJECTED]["Type"] == rendered[p.EVALUATION_FAILED]["Type"] == "Fail"
+    rejected = {KEY_TRAINING: {}, KEY_EVALUATION: {EVALUATION_DECISION: GATE_REJECT}}
+    assert MACHINE.route(p.FAILURE_BRANCH, rejected) == p.MODEL_REJECTED
+    unreadable = {KEY_TRAINING: {}, KEY_EVALUATION: {EVALUATION_DECISION: "maybe"}}
+    assert MACHINE.route(p.FAILURE_BRANCH, unreadable) == p.EVALUATION_FAILED
 
 
 @given(stage=stages, name=st.text(min_size=1) | json_scalars)

@@ -1,0 +1,1 @@
+"""SSM Parameter Store: faults on named parameters, answered as SSM answers them (`faults`)."""
