@@ -26,7 +26,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make demo          the whole pipeline, end to end, on the embedded runtime (localcloud)"
 	@echo "make test          the whole test suite"
-	@echo "make properties    only the state machine's property tests (HYPOTHESIS_PROFILE=ci for more examples)"
+	@echo "make properties    only the state machine's property tests (HYPOTHESIS_PROFILE=thorough for more examples)"
 	@echo "make lint          ruff + mypy"
 	@echo "make bench         orchestration cost and speed, ours vs the original design (out/bench.json)"
 	@echo "make probes        bad inputs, faults and races on the embedded runtime, each judged (out/probes.json)"

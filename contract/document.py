@@ -90,9 +90,6 @@ DATA_OVERRIDE_QUALITY_GATE: Final = INPUT_OVERRIDE_QUALITY_GATE  # the run input
 # The run input, as validated: UpdateParameters then sets the marker to this run's newest date
 # even when that moves it back, so the newer days the older model lacks are trained next run.
 DATA_ALLOW_OLDER_WINDOW: Final = INPUT_ALLOW_OLDER_WINDOW
-# The training jobs CheckData stopped because the run whose lock it reclaimed (aborted, timed
-# out) left them running: functions.orphaned_training.
-DATA_ORPHANED_JOBS_STOPPED: Final = "orphanedJobsStopped"
 
 # --- the drift report ($.data.drift, functions.drift): the new files against the window's rest -
 # `{threshold, newCount, baselineCount, withoutStatsCount, shiftedCount, shifted: [{column,

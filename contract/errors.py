@@ -77,6 +77,11 @@ class EvaluationError(Exception):
     """The quality gate could not score the new model (or the serving one); nothing deploys."""
 
 
+class OrphanedTrainingStoppingError(Exception):
+    """A training job left running by a run that ended without its failure path is still
+    stopping; the definition retries CheckData until it has stopped (one training at a time)."""
+
+
 class MarkerWriteError(Exception):
     """SSM did not let UpdateParameters advance the marker; the message says what serves."""
 
@@ -93,6 +98,7 @@ ERROR_TRAINING_START: Final = TrainingStartError.__name__
 ERROR_ENDPOINT_NOT_UPDATABLE: Final = EndpointNotUpdatableError.__name__
 ERROR_MARKER_WRITE: Final = MarkerWriteError.__name__
 ERROR_EVALUATION: Final = EvaluationError.__name__
+ERROR_ORPHANED_TRAINING_STOPPING: Final = OrphanedTrainingStoppingError.__name__
 # Raised by the definition itself (Fail states inside the wait loop).
 ERROR_STATUS_CHECK_TIMED_OUT: Final = "Pipeline.StatusCheckTimedOut"
 ERROR_STATUS_UNREADABLE: Final = "Pipeline.StatusUnreadable"

@@ -88,7 +88,6 @@ from contract.document import (
     DATA_IGNORED_COUNT,
     DATA_MANIFEST_URI,
     DATA_NEWEST_DATE,
-    DATA_ORPHANED_JOBS_STOPPED,
     DATA_OVERRIDE_QUALITY_GATE,
     DATA_RUNNING_EXECUTION,
     DECISION_NO_NEW_DATA,
@@ -281,7 +280,6 @@ def check_data(
         DATA_HOLDOUT_END: None,
         DATA_OVERRIDE_QUALITY_GATE: run_input.override_quality_gate,
         DATA_ALLOW_OLDER_WINDOW: run_input.allow_older_window,
-        DATA_ORPHANED_JOBS_STOPPED: [],
         "ignored": [],
         DATA_IGNORED_COUNT: 0,
         DATA_CHANGED_HISTORY: [],
@@ -364,9 +362,7 @@ def check_data(
         )
     # This run holds the lock, so any training job of the model still running belongs to a run
     # that ended without its failure path (aborted, timed out, a Lambda killed mid-start).
-    result[DATA_ORPHANED_JOBS_STOPPED] = stop_orphaned_training_jobs(
-        sagemaker, settings, lock.reclaimed_from, log
-    )
+    stop_orphaned_training_jobs(sagemaker, settings, lock.reclaimed_from, log)
 
     manifest_key = f"{settings.manifest_prefix}{execution.name}.manifest"
     holdout_key = f"{settings.manifest_prefix}{execution.name}.holdout.manifest"

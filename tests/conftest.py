@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 # `dev` keeps the inner loop fast; `ci` (selected by HYPOTHESIS_PROFILE=ci, which .ci/run
-# and the GitHub workflows set) runs many more examples. Deadlines are off because moto's
-# interpreter runs executions on threads whose timing the machines here cannot promise.
+# sets for the whole suite) runs more examples; `thorough` is what the GitHub property-test
+# jobs that gate every `pulumi up` select (`make properties`: the routing properties alone, so
+# they can afford the most). Deadlines are off because moto's interpreter runs executions on
+# threads whose timing the machines here cannot promise.
 settings.register_profile(
     "dev",
     max_examples=60,
@@ -19,6 +21,13 @@ settings.register_profile(
 )
 settings.register_profile(
     "ci",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "thorough",
     max_examples=500,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

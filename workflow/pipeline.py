@@ -154,6 +154,20 @@ def marker_write_retry(options: PipelineOptions) -> Retrier:
     )
 
 
+def orphaned_training_retry() -> Retrier:
+    """CheckData waits, by retrying, while a training job left behind by an aborted or
+    timed-out run is Stopping (OrphanedTrainingStoppingError): 30 s, then doubling (full
+    jitter), up to about 30 minutes in all; SageMaker's stop usually takes a minute or two.
+    When it lasts, the run fails before it trains and the next run checks again."""
+    return Retrier(
+        (errors.ERROR_ORPHANED_TRAINING_STOPPING,),
+        interval_seconds=30,
+        max_attempts=6,
+        backoff_rate=2.0,
+        jitter_strategy=JitterType.FULL,
+    )
+
+
 def transient_lambda_retry(options: PipelineOptions) -> Retrier:
     """The one Retrier every Lambda task of the pipeline has."""
     return Retrier(
@@ -249,7 +263,7 @@ class _MainPath:
             lambdas.CHECK_DATA,
             {"input.$": INPUT_PATH, "execution": run_context},
             DATA_PATH,
-        )
+        ).retry(orphaned_training_retry())
         self.check_data_branch = Choice(
             CHECK_DATA_BRANCH, comment="Train only when there is data newer than the marker"
         )

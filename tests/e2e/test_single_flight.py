@@ -23,6 +23,7 @@ from contract.document import (
     TRIGGER_FOLLOW_UP,
     TRIGGER_UPLOAD,
 )
+from contract.errors import ERROR_ORPHANED_TRAINING_STOPPING
 from localcloud.internals.moto_private import StepFunctionsParserBackend
 from localcloud.runtime import Run
 from tests.e2e.conftest import Lab
@@ -156,19 +157,14 @@ def test_the_lock_of_an_aborted_owner_is_reclaimed_by_the_next_run(lab: Lab, day
     assert p.START_TRAINING_JOB in next_run.states
     assert len(lab.training_jobs()) == len(jobs) + 2
     assert lab.marker() == day.isoformat()
-    # The reclaiming run stopped the orphan before it trained: never two trainings at once.
-    assert next_run.document[KEY_DATA]["orphanedJobsStopped"] == [orphan]
+    # The reclaiming run stopped the orphan and waited while it was Stopping (CheckData is
+    # retried on OrphanedTrainingStoppingError) before it trained: never two at once.
+    assert (p.CHECK_DATA, ERROR_ORPHANED_TRAINING_STOPPING) in next_run.task_failures
     orphan_job = sagemaker.describe_training_job(TrainingJobName=orphan)
     assert orphan_job["TrainingJobStatus"] == "Stopped"
     (successor,) = set(lab.training_jobs()) - set(jobs) - {orphan}
     successor_job = sagemaker.describe_training_job(TrainingJobName=successor)
-    # Asked to stop before the successor was created (SageMaker then winds it down).
-    stopping = [
-        t["StartTime"]
-        for t in orphan_job["SecondaryStatusTransitions"]
-        if t["Status"] == "Stopping"
-    ]
-    assert stopping and stopping[0] <= successor_job["CreationTime"], orphan_job
+    assert orphan_job["TrainingEndTime"] <= successor_job["CreationTime"], orphan_job
 
 
 def test_an_upload_during_training_is_trained_the_same_day_by_a_follow_up_run(

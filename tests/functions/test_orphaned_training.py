@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from contract.errors import OrphanedTrainingStoppingError
 from contract.lambdas import CommonSettings
 from functions import naming
 from functions.logs import StructuredLogger
@@ -45,26 +46,46 @@ def _client():
     return boto3.client("sagemaker", region_name="eu-west-1")
 
 
-def _expected_listing() -> dict:
-    return {"NameContains": naming.run_resource_prefix(SETTINGS), "StatusEquals": "InProgress"}
+def _expected_listing(status: str = "InProgress") -> dict:
+    return {"NameContains": naming.run_resource_prefix(SETTINGS), "StatusEquals": status}
 
 
-def test_only_this_models_running_jobs_are_stopped() -> None:
+def _nothing_stopping(stub: Stubber) -> None:
+    stub.add_response("list_training_jobs", _listing(), _expected_listing("Stopping"))
+
+
+def test_only_this_models_running_jobs_are_stopped_and_the_run_waits_for_them() -> None:
+    """Stopped, the job is Stopping for a while: training now would be two at once."""
     sagemaker = _client()
     with Stubber(sagemaker) as stub:
         stub.add_response("list_training_jobs", _listing(OURS, THEIRS), _expected_listing())
         stub.add_response("stop_training_job", {}, {"TrainingJobName": OURS})
-        stopped = stop_orphaned_training_jobs(
-            sagemaker, SETTINGS, "aborted-run", StructuredLogger("test")
+        stub.add_response(
+            "list_training_jobs", _listing(OURS, THEIRS), _expected_listing("Stopping")
         )
+        with pytest.raises(OrphanedTrainingStoppingError, match=f"{OURS} of model {MODEL}") as e:
+            stop_orphaned_training_jobs(
+                sagemaker, SETTINGS, "aborted-run", StructuredLogger("test")
+            )
         stub.assert_no_pending_responses()
-    assert stopped == [OURS]
+    assert THEIRS not in str(e.value)
+    assert "were asked to stop" in str(e.value)
 
 
-def test_nothing_running_costs_one_listing() -> None:
+def test_once_they_have_stopped_the_run_goes_on() -> None:
+    sagemaker = _client()
+    with Stubber(sagemaker) as stub:
+        stub.add_response("list_training_jobs", _listing(THEIRS), _expected_listing())
+        _nothing_stopping(stub)
+        assert stop_orphaned_training_jobs(sagemaker, SETTINGS, None, StructuredLogger("t")) == []
+        stub.assert_no_pending_responses()
+
+
+def test_nothing_running_costs_two_listings() -> None:
     sagemaker = _client()
     with Stubber(sagemaker) as stub:
         stub.add_response("list_training_jobs", _listing(), _expected_listing())
+        _nothing_stopping(stub)
         assert stop_orphaned_training_jobs(sagemaker, SETTINGS, None, StructuredLogger("t")) == []
         stub.assert_no_pending_responses()
 
@@ -76,6 +97,7 @@ def test_a_job_that_ended_meanwhile_is_left_as_it_is() -> None:
         stub.add_client_error(
             "stop_training_job", "ValidationException", "The job status is Completed"
         )
+        _nothing_stopping(stub)
         assert stop_orphaned_training_jobs(sagemaker, SETTINGS, None, StructuredLogger("t")) == []
 
 

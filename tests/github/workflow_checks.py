@@ -290,7 +290,7 @@ def is_property_job(workflow: Workflow, job: dict[str, Any]) -> bool:
     ):
         return False
     return any(
-        effective_env(workflow, job, step).get("HYPOTHESIS_PROFILE") == "ci"
+        effective_env(workflow, job, step).get("HYPOTHESIS_PROFILE") == "thorough"
         for step in steps(job)
         if "run" in step and ("properties" in step["run"])
     )
@@ -456,7 +456,7 @@ def check_up_is_gated(workflow: Workflow) -> list[str]:
         tests = [j for j in upstream if is_test_job(workflow, workflow.jobs[j])]
         if not props:
             problems.append(
-                f"{where}: pulumi up does not need the property tests (HYPOTHESIS_PROFILE=ci)"
+                f"{where}: pulumi up does not need the property tests (HYPOTHESIS_PROFILE=thorough)"
             )
         if not tests:
             problems.append(f"{where}: pulumi up does not need a test job")

@@ -6,8 +6,9 @@ Succeed states T0..Tn, D for the Default) and the inputs that route differently 
 execution each. The Succeed state entered, or the error the execution failed with, must
 equal what `next_state` says. One mock serves the whole module.
 
-Timing (HYPOTHESIS_PROFILE=ci, 500 examples, 2 executions each): 33-37 s on an otherwise
-idle 2-core box, ~85% of it in moto (an ANTLR parse per machine and per execution).
+Timing (HYPOTHESIS_PROFILE=thorough, 500 examples, 2 executions each): 33-37 s on an
+otherwise idle 2-core box (`ci`, 200 examples: ~15 s), ~85% of it in moto (an ANTLR parse
+per machine and per execution).
 
 moto is a stand-in for AWS, not AWS. Where the two differ we follow AWS (the States Language
 spec and the Step Functions guide) and keep the differing cases out of the generated data;
