@@ -161,23 +161,9 @@ def parse_input(raw: Any) -> RunInput:
             f"unknown execution input field {unknown[0]!r} (value {shown(raw[unknown[0]])}); "
             f"allowed: {', '.join(INPUT_FIELDS)}"
         )
-    force = raw.get(INPUT_FORCE, False)
-    if not isinstance(force, bool):
-        raise InputValidationError(
-            f"execution input field force must be true or false, got {shown(force)}"
-        )
-    allow_older_window = raw.get(INPUT_ALLOW_OLDER_WINDOW, False)
-    if not isinstance(allow_older_window, bool):
-        raise InputValidationError(
-            f"execution input field {INPUT_ALLOW_OLDER_WINDOW} must be true or false, "
-            f"got {shown(allow_older_window)}"
-        )
-    override_quality_gate = raw.get(INPUT_OVERRIDE_QUALITY_GATE, False)
-    if not isinstance(override_quality_gate, bool):
-        raise InputValidationError(
-            f"execution input field {INPUT_OVERRIDE_QUALITY_GATE} must be true or false, "
-            f"got {shown(override_quality_gate)}"
-        )
+    force = _flag(raw, INPUT_FORCE)
+    allow_older_window = _flag(raw, INPUT_ALLOW_OLDER_WINDOW)
+    override_quality_gate = _flag(raw, INPUT_OVERRIDE_QUALITY_GATE)
     scheduled = raw.get(INPUT_SCHEDULED_TIME)
     scheduled_time = (
         None
@@ -191,6 +177,16 @@ def parse_input(raw: Any) -> RunInput:
             f"got {shown(trigger)}"
         )
     return RunInput(force, scheduled_time, trigger, allow_older_window, override_quality_gate)
+
+
+def _flag(raw: dict[str, Any], name: str) -> bool:
+    """An optional boolean input field (absent: false)."""
+    value = raw.get(name, False)
+    if not isinstance(value, bool):
+        raise InputValidationError(
+            f"execution input field {name} must be true or false, got {shown(value)}"
+        )
+    return value
 
 
 # How far `scheduledTime` may be from the execution's start. EventBridge Scheduler starts a run
