@@ -12,20 +12,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from localcloud.injected import Remaining, check_times
+
 
 @dataclass
 class _Refusal:
     bucket: str
     action: str
     key_prefix: str
-    remaining: int | None
-    hits: int = 0
-
-    @property
-    def pending(self) -> int:
-        if self.remaining is None:
-            return 0 if self.hits else 1
-        return self.remaining
+    remaining: Remaining
 
 
 class S3Faults:
@@ -36,10 +31,9 @@ class S3Faults:
     def refuse(self, bucket: str, action: str, key_prefix: str, times: int | None = 1) -> None:
         if not action.startswith("s3:"):
             raise ValueError(f"S3 fault action must be an s3: action, not {action!r}")
-        if times is not None and times < 1:
-            raise ValueError(f"S3 fault times must be at least 1 (or None: lasting), not {times}")
+        check_times("S3", times)
         with self._lock:
-            self._refusals.append(_Refusal(bucket, action, key_prefix, times))
+            self._refusals.append(_Refusal(bucket, action, key_prefix, Remaining(times)))
 
     def denies(self, bucket: str, action: str, resource: str) -> bool:
         """Whether an injected refusal denies `action` on `resource` (consumes it if so)."""
@@ -49,20 +43,17 @@ class S3Faults:
                 if (refusal.bucket, refusal.action) == (bucket, action) and key.startswith(
                     refusal.key_prefix
                 ):
-                    refusal.hits += 1
-                    if refusal.remaining is not None:
-                        refusal.remaining -= 1
-                        if refusal.remaining == 0:
-                            self._refusals.remove(refusal)
+                    if refusal.remaining.bite():
+                        self._refusals.remove(refusal)
                     return True
         return False
 
     def pending(self, bucket: str | None = None) -> int:
         with self._lock:
-            return sum(r.pending for r in self._refusals if bucket in (None, r.bucket))
+            return sum(r.remaining.pending for r in self._refusals if bucket in (None, r.bucket))
 
     def clear(self) -> int:
         with self._lock:
-            pending = sum(r.pending for r in self._refusals)
+            pending = sum(r.remaining.pending for r in self._refusals)
             self._refusals.clear()
             return pending

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from localcloud.injected import Remaining, check_times
 from localcloud.internals.moto_private import JsonRESTError, SimpleSystemManagerBackend
 
 OPERATIONS = ("read", "write")
@@ -52,14 +53,7 @@ class _Armed:
     operation: str
     parameter: str
     error: SsmError
-    remaining: int | None  # None: every call until cleared
-    hits: int = 0
-
-    @property
-    def pending(self) -> int:
-        if self.remaining is None:
-            return 0 if self.hits else 1
-        return self.remaining
+    remaining: Remaining
 
 
 class SsmFaults:
@@ -109,10 +103,9 @@ class SsmFaults:
         """The next `times` `operation` calls on `parameter` fail with `error`."""
         if operation not in OPERATIONS:
             raise ValueError(f"SSM fault operation must be one of {OPERATIONS}, not {operation!r}")
-        if times is not None and times < 1:
-            raise ValueError(f"SSM fault times must be at least 1 (or None: lasting), not {times}")
+        check_times("SSM", times)
         with self._lock:
-            self._armed.append(_Armed(operation, parameter, error, times))
+            self._armed.append(_Armed(operation, parameter, error, Remaining(times)))
 
     def pending(
         self,
@@ -123,7 +116,7 @@ class SsmFaults:
         """Injected calls not consumed yet (a lasting fault counts 1 until it first bites)."""
         with self._lock:
             return sum(
-                armed.pending
+                armed.remaining.pending
                 for armed in self._armed
                 if operation in (None, armed.operation)
                 and parameter in (None, armed.parameter)
@@ -133,7 +126,7 @@ class SsmFaults:
     def clear(self) -> int:
         """Drop every armed fault; how many calls were injected and never consumed."""
         with self._lock:
-            pending = sum(armed.pending for armed in self._armed)
+            pending = sum(armed.remaining.pending for armed in self._armed)
             self._armed.clear()
             return pending
 
@@ -142,9 +135,6 @@ class SsmFaults:
         with self._lock:
             for armed in self._armed:
                 if armed.operation == operation and armed.parameter == parameter:
-                    armed.hits += 1
-                    if armed.remaining is not None:
-                        armed.remaining -= 1
-                        if armed.remaining == 0:
-                            self._armed.remove(armed)
+                    if armed.remaining.bite():
+                        self._armed.remove(armed)
                     raise armed.error.exception()
