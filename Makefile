@@ -44,7 +44,7 @@ $(SYNCED): $(UV) pyproject.toml uv.lock
 install: $(SYNCED)
 
 demo: $(SYNCED)
-	$(BIN)/python -m localcloud demo --stack dev
+	$(BIN)/python -m localcloud demo --stack $(STACK)
 
 test: $(SYNCED)
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)

@@ -4,9 +4,10 @@ JSONPath, one owner per top-level key:
 
     $.input         WrapInput: the execution input as given, whatever JSON it is (CheckData
                     validates it: an object of force / scheduledTime / trigger /
-                    allowOlderWindow)
+                    allowOlderWindow / overrideQualityGate / rollbackTo)
     $.data          CheckData      decision, manifest URI, counts, newest file date, marker
-    $.status        StartTrainingJob, GetStatus, DeployModel: the resource being watched
+    $.status        StartTrainingJob, RegisterModel, GetStatus, DeployModel: the resource
+                    being watched (stage approval: the model package, `package` below)
                     {stage, status, name, message, serving, poll: {count, timeoutSeconds,
                     startedAt, deadlineAt, deadlinePassed}, ...}
     $.training      JobCompleted (a copy of $.status when training completed)
@@ -37,12 +38,16 @@ INPUT_ALLOW_OLDER_WINDOW: Final = "allowOlderWindow"
 # true makes the quality gate advisory for this run: the scores are computed and reported, and
 # a model the bounds would reject is deployed anyway, marked `overridden`.
 INPUT_OVERRIDE_QUALITY_GATE: Final = "overrideQualityGate"
+# "previous", a version number or a model package version ARN: the run trains nothing and
+# redeploys that earlier approved package of the model's registry (functions.rollback).
+INPUT_ROLLBACK_TO: Final = "rollbackTo"
 INPUT_FIELDS: Final = (
     INPUT_FORCE,
     INPUT_SCHEDULED_TIME,
     INPUT_TRIGGER,
     INPUT_ALLOW_OLDER_WINDOW,
     INPUT_OVERRIDE_QUALITY_GATE,
+    INPUT_ROLLBACK_TO,
 )
 TRIGGER_SCHEDULE: Final = "schedule"
 TRIGGER_UPLOAD: Final = "upload"
@@ -69,7 +74,17 @@ KEY_STOP: Final = "stop"
 DECISION_TRAIN: Final = "train"
 DECISION_NO_NEW_DATA: Final = "no-new-data"
 DECISION_RUN_IN_PROGRESS: Final = "run-in-progress"
-DECISIONS: Final = (DECISION_TRAIN, DECISION_NO_NEW_DATA, DECISION_RUN_IN_PROGRESS)
+# The input asked for a rollback: `$.data.rollback` is the approval-stage status document of
+# the package to redeploy (status Approved, package.rollback true), which RollbackTarget puts
+# in $.status for DeployModel; `newestDate` is the package's, `allowOlderWindow` true.
+DECISION_ROLLBACK: Final = "rollback"
+DECISIONS: Final = (
+    DECISION_TRAIN,
+    DECISION_NO_NEW_DATA,
+    DECISION_RUN_IN_PROGRESS,
+    DECISION_ROLLBACK,
+)
+DATA_ROLLBACK: Final = "rollback"
 # With run-in-progress: the run that holds the model's run lock, and whether this run asked
 # it for a follow-up run (it had data the owner does not train on).
 DATA_RUNNING_EXECUTION: Final = "runningExecution"
@@ -132,6 +147,38 @@ POLL_DEADLINE_PASSED: Final = "deadlinePassed"
 # ... and those the definition passes from one task to the next.
 DATA_NEWEST_DATE: Final = "newestDate"  # the date UpdateParameters writes to the marker
 STATUS_NAME: Final = "name"  # the training job or endpoint being watched
+# The deployment stage's update (DeployModel): how it shifts traffic (contract.rollout) and
+# the alarms that may roll it back; GetStatus names the one that fired after a rollback.
+STATUS_UPDATE_STRATEGY: Final = "updateStrategy"
+STATUS_ROLLBACK_ALARMS: Final = "rollbackAlarms"
+STATUS_FIRED_ALARMS: Final = "firedAlarms"  # those of rollbackAlarms that rolled it back
+
+# --- the model package ($.status.package, stage approval; functions.model_registry) ----------
+# `{arn, group, version, approvalStatus, approvalDescription, decidedBy, trainingJob,
+# artifactUri, image, newestDate, windowStart, windowEnd, fileCount, manifestUri, execution,
+# metric, challengerScore, championScore, gitRevision, rollback}`, built from
+# DescribeModelPackage by one function; DeployModel's event carries it.
+STATUS_PACKAGE: Final = "package"
+PACKAGE_ARN: Final = "arn"
+PACKAGE_GROUP: Final = "group"
+PACKAGE_VERSION: Final = "version"
+PACKAGE_APPROVAL_STATUS: Final = "approvalStatus"
+PACKAGE_APPROVAL_DESCRIPTION: Final = "approvalDescription"
+PACKAGE_DECIDED_BY: Final = "decidedBy"
+PACKAGE_TRAINING_JOB: Final = "trainingJob"
+PACKAGE_ARTIFACT_URI: Final = "artifactUri"
+PACKAGE_IMAGE: Final = "image"
+PACKAGE_NEWEST_DATE: Final = "newestDate"
+PACKAGE_WINDOW_START: Final = "windowStart"
+PACKAGE_WINDOW_END: Final = "windowEnd"
+PACKAGE_FILE_COUNT: Final = "fileCount"
+PACKAGE_MANIFEST_URI: Final = "manifestUri"
+PACKAGE_EXECUTION: Final = "execution"
+PACKAGE_METRIC: Final = "metric"
+PACKAGE_CHALLENGER_SCORE: Final = "challengerScore"
+PACKAGE_CHAMPION_SCORE: Final = "championScore"
+PACKAGE_GIT_REVISION: Final = "gitRevision"
+PACKAGE_ROLLBACK: Final = "rollback"  # true: a rollback run redeploys this earlier package
 
 # --- the Lambda payloads the definition builds ------------------------------------------------
 POLLING: Final = "polling"

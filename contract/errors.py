@@ -27,6 +27,8 @@ exactly what the functions raise.
   model (no file left to train on after the holdout, an empty holdout, no test metric on
   the training job, the endpoint failing to answer, unreadable rows). It fails closed: the
   run ends in `EvaluationFailed`, nothing is deployed.
+- `ModelNotApprovedError` (deploy_model): the model package this run would deploy is not
+  Approved in the registry (DescribeModelPackage, just before any change): nothing changed.
 - `MarkerWriteError` (update_parameters): SSM refused to read or write the marker (throttled,
   AccessDenied, a 500). The definition retries it; when it lasts, the run ends in
   `MarkerNotAdvanced`: the new model serves, the marker is behind.
@@ -82,6 +84,10 @@ class OrphanedTrainingStoppingError(Exception):
     stopping; the definition retries CheckData until it has stopped (one training at a time)."""
 
 
+class ModelNotApprovedError(Exception):
+    """The model package to deploy is not Approved; the message names it and its status."""
+
+
 class MarkerWriteError(Exception):
     """SSM did not let UpdateParameters advance the marker; the message says what serves."""
 
@@ -99,6 +105,7 @@ ERROR_ENDPOINT_NOT_UPDATABLE: Final = EndpointNotUpdatableError.__name__
 ERROR_MARKER_WRITE: Final = MarkerWriteError.__name__
 ERROR_EVALUATION: Final = EvaluationError.__name__
 ERROR_ORPHANED_TRAINING_STOPPING: Final = OrphanedTrainingStoppingError.__name__
+ERROR_MODEL_NOT_APPROVED_TO_DEPLOY: Final = ModelNotApprovedError.__name__
 # Raised by the definition itself (Fail states inside the wait loop).
 ERROR_STATUS_CHECK_TIMED_OUT: Final = "Pipeline.StatusCheckTimedOut"
 ERROR_STATUS_UNREADABLE: Final = "Pipeline.StatusUnreadable"
@@ -110,6 +117,9 @@ ERROR_DEPLOYMENT_FAILED: Final = "DeploymentFailed"
 ERROR_EVALUATION_FAILED: Final = "EvaluationFailed"
 # The quality gate rejected the new model: the previous one keeps serving, the marker stays.
 ERROR_MODEL_REJECTED: Final = "ModelRejected"
+# The model package was Rejected in the registry (by a person, or by the approval deadline
+# passing): the previous model keeps serving, the marker stays.
+ERROR_MODEL_NOT_APPROVED: Final = "ModelNotApproved"
 # The new model serves but the marker could not be advanced (a lasting MarkerWriteError).
 ERROR_MARKER_NOT_ADVANCED: Final = "MarkerNotAdvanced"
 # The new model serves and the marker advanced, but ReleaseRunLock failed (its RunLockError

@@ -30,6 +30,9 @@ class Resource(Enum):
     MODELS = "the SageMaker Models of every run of the model"
     ENDPOINT_CONFIGS = "the EndpointConfigs of every run of the model"
     ENDPOINT = "the model's endpoint"
+    ROLLBACK_ALARMS = "the CloudWatch alarms that roll back the model's guarded updates"
+    MODEL_PACKAGE_GROUP = "the model's Model Package Group (its registry)"
+    MODEL_PACKAGES = "the model package versions of the model's group"
     SLACK_SECRET = "the Secrets Manager secret that holds the Slack token"  # noqa: S105 - its ARN, not a token
     DEBOUNCE_SCHEDULE = "the model's one-time schedule that debounces uploads"
     SAGEMAKER_ROLE = "the execution role SageMaker assumes for the model"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Final, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from contract import kinds
+from contract import kinds, registry, rollout
 from contract.grants import (
     SAGEMAKER_SERVICE,
     SCHEDULER_SERVICE,
@@ -27,7 +27,13 @@ from contract.grants import (
     list_folder,
     pass_role,
 )
-from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.limits import (
+    ROLLOUT_TERMINATION_WAIT_MAX_SECONDS,
+    ROLLOUT_TIMEOUT_MAX_SECONDS,
+    ROLLOUT_TIMEOUT_MIN_SECONDS,
+    ROLLOUT_WAIT_INTERVAL_MAX_SECONDS,
+    SAGEMAKER_MAX_RUNTIME_SECONDS,
+)
 from contract.rules import required_when
 from contract.settings import Rule, Variable, setting, variables_of
 from contract.waits import spot_max_wait_problems
@@ -99,6 +105,26 @@ ENDPOINT_INSTANCE_TYPE: Final = Variable("ENDPOINT_INSTANCE_TYPE", kinds.TEXT)
 ENDPOINT_INSTANCE_COUNT: Final = Variable("ENDPOINT_INSTANCE_COUNT", kinds.integer(1))
 # How many Models/EndpointConfigs of earlier runs a deployment keeps.
 KEEP_PREVIOUS_VERSIONS: Final = Variable("KEEP_PREVIOUS_VERSIONS", kinds.integer(0))
+# How an update shifts traffic (contract.rollout): all at once, or a guarded canary / linear
+# rollout rolled back by the stack's rollback alarms (contract.names.rollback_alarm_names).
+UPDATE_STRATEGY: Final = Variable("UPDATE_STRATEGY", kinds.choice(*rollout.STRATEGIES))
+CANARY_SIZE_PERCENT: Final = Variable("CANARY_SIZE_PERCENT", kinds.integer(1, 100))
+LINEAR_STEP_PERCENT: Final = Variable("LINEAR_STEP_PERCENT", kinds.integer(1, 100))
+TRAFFIC_WAIT_SECONDS: Final = Variable(
+    "TRAFFIC_WAIT_SECONDS", kinds.integer(0, ROLLOUT_WAIT_INTERVAL_MAX_SECONDS)
+)
+TERMINATION_WAIT_SECONDS: Final = Variable(
+    "TERMINATION_WAIT_SECONDS", kinds.integer(0, ROLLOUT_TERMINATION_WAIT_MAX_SECONDS)
+)
+ROLLOUT_TIMEOUT_SECONDS: Final = Variable(
+    "ROLLOUT_TIMEOUT_SECONDS",
+    kinds.integer(ROLLOUT_TIMEOUT_MIN_SECONDS, ROLLOUT_TIMEOUT_MAX_SECONDS),
+)
+# The model registry (contract.registry): the group every evaluated model is registered in,
+# how a model the gate let through gets approved, and the git revision of the deployed stack.
+MODEL_PACKAGE_GROUP: Final = Variable("MODEL_PACKAGE_GROUP", kinds.TEXT)  # contract.names
+APPROVAL: Final = Variable("APPROVAL", kinds.choice(*registry.APPROVAL_MODES))
+GIT_REVISION: Final = Variable("GIT_REVISION", kinds.TEXT)
 SLACK_ENABLED: Final = Variable("SLACK_ENABLED", kinds.BOOLEAN)
 SLACK_CHANNEL: Final = Variable("SLACK_CHANNEL", kinds.TEXT)
 # The secret's ARN, never the token: Secrets Manager holds it.
@@ -140,6 +166,8 @@ class CheckDataSettings(CommonSettings):
     drift_threshold: float = setting(DRIFT_THRESHOLD)
     # Is it InService, and which run's model does it serve? (functions.serving_endpoint)
     endpoint_name: str = setting(ENDPOINT_NAME)
+    # A rollback run resolves its target among the registry's versions (functions.rollback).
+    model_package_group: str = setting(MODEL_PACKAGE_GROUP)
 
 
 @dataclass(frozen=True)
@@ -178,12 +206,41 @@ class CallbackSettings(CommonSettings):
 
 @dataclass(frozen=True)
 class DeployModelSettings(CommonSettings):
+    RULES: ClassVar = (
+        Rule(
+            rollout.rollout_problems,
+            (
+                UPDATE_STRATEGY,
+                CANARY_SIZE_PERCENT,
+                LINEAR_STEP_PERCENT,
+                TRAFFIC_WAIT_SECONDS,
+                TERMINATION_WAIT_SECONDS,
+                ROLLOUT_TIMEOUT_SECONDS,
+                ENDPOINT_INSTANCE_COUNT,
+            ),
+        ),
+    )
     endpoint_name: str = setting(ENDPOINT_NAME)
-    inference_image: str = setting(INFERENCE_IMAGE)
+    # No image setting: the Model is created from the registry's package, which names it.
     role_arn: str = setting(SAGEMAKER_ROLE_ARN)
     instance_type: str = setting(ENDPOINT_INSTANCE_TYPE)
     instance_count: int = setting(ENDPOINT_INSTANCE_COUNT)
     keep_previous_versions: int = setting(KEEP_PREVIOUS_VERSIONS)
+    # The update's traffic shifting (contract.rollout); allAtOnce sends no DeploymentConfig.
+    update_strategy: str = setting(UPDATE_STRATEGY)
+    canary_size_percent: int = setting(CANARY_SIZE_PERCENT)
+    linear_step_percent: int = setting(LINEAR_STEP_PERCENT)
+    traffic_wait_seconds: int = setting(TRAFFIC_WAIT_SECONDS)
+    termination_wait_seconds: int = setting(TERMINATION_WAIT_SECONDS)
+    rollout_timeout_seconds: int = setting(ROLLOUT_TIMEOUT_SECONDS)
+
+
+@dataclass(frozen=True)
+class RegisterModelSettings(CommonSettings):
+    model_package_group: str = setting(MODEL_PACKAGE_GROUP)
+    approval: str = setting(APPROVAL)
+    inference_image: str = setting(INFERENCE_IMAGE)  # the package's container
+    git_revision: str = setting(GIT_REVISION)
 
 
 @dataclass(frozen=True)
@@ -276,6 +333,9 @@ DESCRIBE_TRAINING_JOBS: Final = Grant(
 DESCRIBE_ENDPOINT: Final = Grant(
     "DescribeEndpoint", ("sagemaker:DescribeEndpoint",), (Resource.ENDPOINT,)
 )
+DESCRIBE_MODEL_PACKAGES: Final = Grant(
+    "DescribeModelPackages", ("sagemaker:DescribeModelPackage",), (Resource.MODEL_PACKAGES,)
+)
 # The run lock (functions.run_lock): conditional writes on one key; listing its folder lets
 # S3 answer 404 (not 403) when the lock vanished between two calls.
 LIST_RUN_LOCK: Final = list_folder("FindRunLock", Folder.RUN_LOCK)
@@ -312,6 +372,19 @@ CHECK_DATA: Final = LambdaSpec(
         # DeployModel put on the serving EndpointConfig)
         DESCRIBE_ENDPOINT,
         Grant("ReadServingConfigTags", ("sagemaker:ListTags",), (Resource.ENDPOINT_CONFIGS,)),
+        # A rollback (functions.rollback) follows what serves down to its model package
+        # (endpoint -> EndpointConfig -> Model) and picks its target among the group's versions.
+        Grant(
+            "FollowServingModel",
+            ("sagemaker:DescribeEndpointConfig",),
+            (Resource.ENDPOINT_CONFIGS,),
+        ),
+        Grant("DescribeServingModel", ("sagemaker:DescribeModel",), (Resource.MODELS,)),
+        Grant(
+            "FindRollbackPackage",
+            ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"),
+            (Resource.MODEL_PACKAGES, Resource.MODEL_PACKAGE_GROUP),
+        ),
     ),
     timeout_seconds=300,
     memory_mb=512,
@@ -339,9 +412,24 @@ START_TRAINING_JOB: Final = LambdaSpec(
 )
 GET_STATUS: Final = LambdaSpec(
     "get_status",
-    "Describes the training job or endpoint being watched",
+    "Describes the training job, endpoint or model package being watched",
     GetStatusSettings,
-    (DESCRIBE_TRAINING_JOBS, DESCRIBE_ENDPOINT),
+    (
+        DESCRIBE_TRAINING_JOBS,
+        DESCRIBE_ENDPOINT,
+        # The approval stage: its deadline passing is recorded in the registry (Rejected).
+        Grant(
+            "WatchModelPackages",
+            ("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
+            (Resource.MODEL_PACKAGES,),
+        ),
+        # A guarded update that rolled back: which alarm fired (its state, or its history).
+        Grant(
+            "ReadRollbackAlarms",
+            ("cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"),
+            (Resource.ROLLBACK_ALARMS,),
+        ),
+    ),
 )
 AWAIT_STATUS: Final = LambdaSpec(
     "await_status",
@@ -351,6 +439,7 @@ AWAIT_STATUS: Final = LambdaSpec(
         Grant("StoreTaskTokens", ("s3:PutObject", "s3:DeleteObject"), (Resource.CALLBACK_OBJECTS,)),
         DESCRIBE_TRAINING_JOBS,
         DESCRIBE_ENDPOINT,
+        DESCRIBE_MODEL_PACKAGES,
         ANSWER_TASK_TOKENS,
     ),
 )
@@ -397,6 +486,11 @@ DEPLOY_MODEL: Final = LambdaSpec(
             (Resource.ENDPOINT, Resource.ENDPOINT_CONFIGS),
         ),
         DESCRIBE_ENDPOINT,
+        # UpdateEndpoint's AutoRollbackConfiguration: SageMaker requires DescribeAlarms on the
+        # alarms it names (deployment guardrails' prerequisites).
+        Grant("NameRollbackAlarms", ("cloudwatch:DescribeAlarms",), (Resource.ROLLBACK_ALARMS,)),
+        # The package to deploy is re-described (Approved?) before any change.
+        DESCRIBE_MODEL_PACKAGES,
         # Cleanup of older versions lists by name; List* has no resource-level permission.
         Grant(
             "ListVersions",
@@ -406,6 +500,27 @@ DEPLOY_MODEL: Final = LambdaSpec(
         pass_role(Resource.SAGEMAKER_ROLE, SAGEMAKER_SERVICE),
     ),
     timeout_seconds=120,
+)
+REGISTER_MODEL: Final = LambdaSpec(
+    "register_model",
+    "Registers the evaluated model as a version of the model's package group (idempotent)",
+    RegisterModelSettings,
+    (
+        # CreateModelPackage is authorized on the package and its group; with Tags also as
+        # AddTags. A retry finds the run's package by listing the group and describing.
+        Grant(
+            "RegisterModelPackages",
+            ("sagemaker:CreateModelPackage", "sagemaker:AddTags"),
+            (Resource.MODEL_PACKAGES, Resource.MODEL_PACKAGE_GROUP),
+        ),
+        # The gate's reason as the ApprovalDescription (CreateModelPackage takes none).
+        Grant("DescribeRunApproval", ("sagemaker:UpdateModelPackage",), (Resource.MODEL_PACKAGES,)),
+        Grant(
+            "FindRunModelPackage",
+            ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage"),
+            (Resource.MODEL_PACKAGES, Resource.MODEL_PACKAGE_GROUP),
+        ),
+    ),
 )
 EVALUATE_MODEL: Final = LambdaSpec(
     "evaluate_model",
@@ -484,6 +599,7 @@ PIPELINE_FUNCTIONS: Final = (
     GET_STATUS,
     AWAIT_STATUS,
     EVALUATE_MODEL,
+    REGISTER_MODEL,
     DEPLOY_MODEL,
     NOTIFY_SLACK,
     UPDATE_PARAMETERS,

@@ -40,6 +40,32 @@ def run_resource_name(stack: str, model: str, run_suffix: str) -> str:
     return f"{run_resource_prefix(stack, model)}{run_suffix}"
 
 
+def model_package_group_name(stack: str, model: str) -> str:
+    """The model's Model Package Group (its registry): `<stack>--<model>`, within
+    ModelPackageGroupName's pattern (letters, digits, single hyphens between them)."""
+    return scope(stack, model)
+
+
+# The one production variant of every EndpointConfig DeployModel creates (the alarms watch it).
+VARIANT_NAME: Final = "AllTraffic"
+# The metrics SageMaker's rollback alarms watch on the endpoint's variant (AWS/SageMaker).
+ROLLBACK_METRIC_5XX_ERRORS: Final = "Invocation5XXErrors"
+ROLLBACK_METRIC_LATENCY: Final = "ModelLatency"
+ROLLBACK_METRICS: Final = (ROLLBACK_METRIC_5XX_ERRORS, ROLLBACK_METRIC_LATENCY)
+
+
+def rollback_alarm_name(stack: str, model: str, metric: str) -> str:
+    """`<stack>--<model>--rollback-<metric>`: the CloudWatch alarm on one of ROLLBACK_METRICS
+    (`--` delimits as in every name here, so `<stack>--<model>--rollback-*` is this model's)."""
+    return f"{run_resource_prefix(stack, model)}rollback-{metric}"
+
+
+def rollback_alarm_names(stack: str, model: str) -> tuple[str, ...]:
+    """The alarms that roll a guarded update back (infra creates them; DeployModel names
+    them in AutoRollbackConfiguration; GetStatus reads them after a rollback)."""
+    return tuple(rollback_alarm_name(stack, model, metric) for metric in ROLLBACK_METRICS)
+
+
 def marker_parameter(stack: str, model: str) -> str:
     """The SSM parameter holding the newest trained date (the seed's `/models/<model>/...`)."""
     return f"/retraining/{stack}/models/{model}/train/latest"

@@ -1,9 +1,10 @@
 """Stages, SageMaker's statuses classified, and the two ways a status is spelled.
 
-Every value of botocore's TrainingJobStatus and EndpointStatus enums appears in exactly one
-tuple of its stage (tests/contract reads botocore and checks it). A value that is in none of
-them (one AWS adds later) is treated as "still waiting": the poll loop is bounded, so an
-unknown status ends in a timeout failure rather than a crash or an endless loop.
+Every value of botocore's TrainingJobStatus, EndpointStatus and ModelApprovalStatus enums
+appears in exactly one tuple of its stage (tests/contract reads botocore and checks it). A
+value that is in none of them (one AWS adds later) is treated as "still waiting": the poll
+loop is bounded, so an unknown status ends in a timeout failure rather than a crash or an
+endless loop.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Final
 
 STAGE_TRAINING: Final = "training"
 STAGE_DEPLOYMENT: Final = "deployment"
-STAGES: Final = (STAGE_TRAINING, STAGE_DEPLOYMENT)
+# The model package's approval in the registry (functions.model_registry): a manual approval
+# waits in CheckStatusWait like the other stages, resumed by the package's state-change event.
+STAGE_APPROVAL: Final = "approval"
+STAGES: Final = (STAGE_TRAINING, STAGE_DEPLOYMENT, STAGE_APPROVAL)
 
 TRAINING_WAITING: Final = ("InProgress", "Stopping")
 TRAINING_SUCCEEDED: Final = ("Completed",)
@@ -28,6 +32,12 @@ TRAINING_FAILED: Final = ("Failed", "Stopped", "Deleting")
 ENDPOINT_WAITING: Final = ("Creating", "Updating", "SystemUpdating", "RollingBack")
 ENDPOINT_SUCCEEDED: Final = ("InService",)
 ENDPOINT_FAILED: Final = ("Failed", "OutOfService", "UpdateRollbackFailed", "Deleting")
+
+# SageMaker's ModelApprovalStatus: a package waits for a person, or was decided. The
+# pipeline's own deadline records its expiry as Rejected (functions.model_registry).
+APPROVAL_WAITING: Final = ("PendingManualApproval",)
+APPROVAL_SUCCEEDED: Final = ("Approved",)
+APPROVAL_FAILED: Final = ("Rejected",)
 
 # An existing endpoint answers InvokeEndpoint with its current model in these statuses (an
 # update or a rollback serves the previous config meanwhile); in the others of the endpoint
@@ -44,14 +54,17 @@ ENDPOINT_ANSWERING: Final = (
 WAITING: Final[Mapping[str, tuple[str, ...]]] = {
     STAGE_TRAINING: TRAINING_WAITING,
     STAGE_DEPLOYMENT: ENDPOINT_WAITING,
+    STAGE_APPROVAL: APPROVAL_WAITING,
 }
 SUCCEEDED: Final[Mapping[str, tuple[str, ...]]] = {
     STAGE_TRAINING: TRAINING_SUCCEEDED,
     STAGE_DEPLOYMENT: ENDPOINT_SUCCEEDED,
+    STAGE_APPROVAL: APPROVAL_SUCCEEDED,
 }
 FAILED: Final[Mapping[str, tuple[str, ...]]] = {
     STAGE_TRAINING: TRAINING_FAILED,
     STAGE_DEPLOYMENT: ENDPOINT_FAILED,
+    STAGE_APPROVAL: APPROVAL_FAILED,
 }
 TERMINAL_STATUSES: Final[Mapping[str, tuple[str, ...]]] = {
     stage: SUCCEEDED[stage] + FAILED[stage] for stage in STAGES
@@ -71,6 +84,12 @@ def is_terminal(stage: str, status: str) -> bool:
 EVENT_SOURCE: Final = "aws.sagemaker"
 EVENT_TRAINING_STATE_CHANGE: Final = "SageMaker Training Job State Change"
 EVENT_ENDPOINT_STATE_CHANGE: Final = "SageMaker Endpoint State Change"
+# detail: the DescribeModelPackage shape (ModelPackageArn, ModelPackageGroupName,
+# ModelApprovalStatus in the API's spelling, ...).
+EVENT_MODEL_PACKAGE_STATE_CHANGE: Final = "SageMaker Model Package State Change"
+# A guarded update's stages (canary live, fully shifted, rolling back): Slack hears them
+# straight from EventBridge (infra.events), no state of the run waits for them.
+EVENT_ENDPOINT_DEPLOYMENT_STATE_CHANGE: Final = "SageMaker Endpoint Deployment State Change"
 
 # Endpoint state-change events spell a status `IN_SERVICE`, `UPDATE_ROLLBACK_FAILED`, ...
 # where DescribeEndpoint says `InService`, `UpdateRollbackFailed`; training-job events use

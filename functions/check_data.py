@@ -1,7 +1,7 @@
 """CheckData: is there new training data, and if so, which files does this run train on?
 
 Event: `{input: <execution input>, execution: {name, id, startTime, stateMachineArn}}`.
-Result (`$.data`): decision (`train` / `no-new-data` / `run-in-progress`), runTime,
+Result (`$.data`): decision (`train` / `no-new-data` / `run-in-progress` / `rollback`), runTime,
 runDate, force, trigger, markerBefore, newestDate, windowStart, windowEnd, fileCount,
 newFileCount, manifestUri, holdoutManifestUri, holdoutFileCount, holdoutStart, holdoutEnd,
 overrideQualityGate, ignored (first 20 `{key, reason}`), ignoredCount,
@@ -13,8 +13,13 @@ Steps, in order; each one may end the run before the next:
 
 1. The execution input (any JSON: WrapInput hands it over as `input`) is validated: an
    object of only `force` (bool), `scheduledTime` (ISO 8601 with a zone), `trigger`,
-   `allowOlderWindow` (bool) and `overrideQualityGate` (bool) -> InputValidationError
-   naming the field.
+   `allowOlderWindow` (bool), `overrideQualityGate` (bool) and `rollbackTo` ->
+   InputValidationError naming the field. A `rollbackTo` run (`functions.rollback`)
+   resolves its target after reading the marker, before anything else (refusals change
+   nothing), checks the endpoint (step 4), takes the run lock (step 8) and returns decision
+   `rollback` with `rollback` (the package's approval-stage status document), the package's
+   `newestDate` and `allowOlderWindow` true; it lists no data and writes only the lock and
+   a copy of the fingerprints of the run that trained the package.
 2. (Overlapping runs are settled at step 8, by the model's run lock.)
 3. The run's time is `input.scheduledTime` when present, else the execution's start
    time; the run date is that time's date in TIME_ZONE. Never the Lambda's clock. A
@@ -89,8 +94,10 @@ from contract.document import (
     DATA_MANIFEST_URI,
     DATA_NEWEST_DATE,
     DATA_OVERRIDE_QUALITY_GATE,
+    DATA_ROLLBACK,
     DATA_RUNNING_EXECUTION,
     DECISION_NO_NEW_DATA,
+    DECISION_ROLLBACK,
     DECISION_RUN_IN_PROGRESS,
     DECISION_TRAIN,
     DRIFT_SHIFTED_COUNT,
@@ -101,6 +108,13 @@ from contract.document import (
     INPUT_OVERRIDE_QUALITY_GATE,
     INPUT_SCHEDULED_TIME,
     INPUT_TRIGGER,
+    PACKAGE_ARN,
+    PACKAGE_EXECUTION,
+    PACKAGE_FILE_COUNT,
+    PACKAGE_NEWEST_DATE,
+    PACKAGE_WINDOW_END,
+    PACKAGE_WINDOW_START,
+    STATUS_PACKAGE,
     TRIGGER_MANUAL,
     TRIGGERS,
 )
@@ -111,10 +125,10 @@ from contract.errors import (
     ManifestWriteError,
 )
 from contract.lambdas import CHANGED_HISTORY_REPORT, CHECK_DATA, CheckDataSettings
-from functions import clients, drift, run_lock, serving_endpoint
+from functions import clients, drift, model_registry, rollback, run_lock, serving_endpoint
 from functions.cold_start import cold_start
 from functions.data_files import MAX_IGNORED_SHOWN, DataFile, WindowListing, list_window
-from functions.fingerprints import Fingerprint, read_serving, write_run
+from functions.fingerprints import Fingerprint, copy_run, read_serving, write_run
 from functions.logs import StructuredLogger
 from functions.markers import read_marker
 from functions.orphaned_training import stop_orphaned_training_jobs
@@ -136,6 +150,8 @@ class RunInput:
     trigger: str
     allow_older_window: bool = False
     override_quality_gate: bool = False
+    # A rollback run (functions.rollback): what `rollbackTo` asked for; None for training.
+    rollback_to: rollback.Target | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +192,14 @@ def parse_input(raw: Any) -> RunInput:
             f"execution input field trigger must be one of {', '.join(TRIGGERS)}, "
             f"got {shown(trigger)}"
         )
-    return RunInput(force, scheduled_time, trigger, allow_older_window, override_quality_gate)
+    return RunInput(
+        force,
+        scheduled_time,
+        trigger,
+        allow_older_window,
+        override_quality_gate,
+        rollback.parse_target(raw),
+    )
 
 
 def _flag(raw: dict[str, Any], name: str) -> bool:
@@ -284,6 +307,19 @@ def check_data(
     }
 
     marker = read_marker(ssm, settings.marker_parameter)
+    if run_input.rollback_to is not None:
+        return rollback_run(
+            settings=settings,
+            s3=s3,
+            ssm=ssm,
+            sfn=sfn,
+            sagemaker=sagemaker,
+            target=run_input.rollback_to,
+            execution=execution,
+            marker=marker,
+            result={**result, "markerBefore": marker.isoformat() if marker else None},
+            log=log,
+        )
     # Before anything is decided or written: the endpoint can take a new model (else
     # EndpointNotReadyError), and the marker has caught up with the model it serves.
     catch_up = serving_endpoint.ready_and_caught_up(
@@ -331,34 +367,19 @@ def check_data(
     training_files, holdout_files = split_holdout(listing.files, settings.holdout_days)
 
     # One run of the model trains at a time: the lock decides which (functions.run_lock).
-    lock = run_lock.acquire(
+    claim = run_lock.Claim(result[DATA_NEWEST_DATE], result["fileCount"])
+    lock = take_run_lock(
+        settings=settings,
         s3=s3,
         sfn=sfn,
-        bucket=settings.bucket,
-        key=settings.run_lock_key,
-        run=run_lock.Owner(execution.name, execution.arn),
-        now=execution.start_time,
-        timeout_seconds=settings.run_timeout_seconds,
-        claim=run_lock.Claim(result[DATA_NEWEST_DATE], result["fileCount"]),
+        sagemaker=sagemaker,
+        execution=execution,
+        claim=claim,
+        log=log,
     )
     if not lock.acquired:
         message = stand_aside_message(execution, settings.model_name, lock)
-        log.info(message, runningExecution=lock.owner, followUp=lock.follow_up_requested)
-        return {
-            **result,
-            DATA_DECISION: DECISION_RUN_IN_PROGRESS,
-            DATA_RUNNING_EXECUTION: lock.owner,
-            DATA_FOLLOW_UP_REQUESTED: lock.follow_up_requested,
-            "message": message,
-        }
-    if lock.reclaimed_from:
-        log.warning(
-            "run lock reclaimed from a run that ended without releasing it",
-            previousOwner=lock.reclaimed_from,
-        )
-    # This run holds the lock, so any training job of the model still running belongs to a run
-    # that ended without its failure path (aborted, timed out, a Lambda killed mid-start).
-    stop_orphaned_training_jobs(sagemaker, settings, lock.reclaimed_from, log)
+        return stood_aside(result, lock, message, log)
 
     manifest_key = f"{settings.manifest_prefix}{execution.name}.manifest"
     holdout_key = f"{settings.manifest_prefix}{execution.name}.holdout.manifest"
@@ -387,6 +408,140 @@ def check_data(
     result[DATA_DECISION] = DECISION_TRAIN
     log.info("manifest written", validatedFiles=len(to_validate), **_log_fields(result))
     return result
+
+
+def take_run_lock(
+    *,
+    settings: CheckDataSettings,
+    s3: S3Client,
+    sfn: SFNClient,
+    sagemaker: SageMakerClient,
+    execution: Execution,
+    claim: run_lock.Claim,
+    log: StructuredLogger,
+) -> Acquisition:
+    """The model's run lock for this run (functions.run_lock), or who holds it."""
+    lock = run_lock.acquire(
+        s3=s3,
+        sfn=sfn,
+        bucket=settings.bucket,
+        key=settings.run_lock_key,
+        run=run_lock.Owner(execution.name, execution.arn),
+        now=execution.start_time,
+        timeout_seconds=settings.run_timeout_seconds,
+        claim=claim,
+    )
+    if not lock.acquired:
+        return lock
+    if lock.reclaimed_from:
+        log.warning(
+            "run lock reclaimed from a run that ended without releasing it",
+            previousOwner=lock.reclaimed_from,
+        )
+    # This run holds the lock, so any training job of the model still running belongs to a run
+    # that ended without its failure path (aborted, timed out, a Lambda killed mid-start).
+    stop_orphaned_training_jobs(sagemaker, settings, lock.reclaimed_from, log)
+    return lock
+
+
+def stood_aside(
+    result: dict[str, Any], lock: Acquisition, message: str, log: StructuredLogger
+) -> dict[str, Any]:
+    log.info(message, runningExecution=lock.owner, followUp=lock.follow_up_requested)
+    return {
+        **result,
+        DATA_DECISION: DECISION_RUN_IN_PROGRESS,
+        DATA_RUNNING_EXECUTION: lock.owner,
+        DATA_FOLLOW_UP_REQUESTED: lock.follow_up_requested,
+        "message": message,
+    }
+
+
+def rollback_run(
+    *,
+    settings: CheckDataSettings,
+    s3: S3Client,
+    ssm: SSMClient,
+    sfn: SFNClient,
+    sagemaker: SageMakerClient,
+    target: rollback.Target,
+    execution: Execution,
+    marker: date | None,
+    result: dict[str, Any],
+    log: StructuredLogger,
+) -> dict[str, Any]:
+    """A rollback: the target resolved (or refused) before anything changes, the endpoint
+    ready, then the run lock; no data is listed, nothing is trained (functions.rollback)."""
+    resolution = rollback.resolve(sagemaker, settings, target)
+    document = rollback.status_document(sagemaker, resolution, iso_utc(execution.start_time))
+    package = document[STATUS_PACKAGE]
+    serving_endpoint.ready_and_caught_up(
+        settings=settings, sagemaker=sagemaker, s3=s3, ssm=ssm, marker=marker, log=log
+    )
+    # It trains no file: a run with new data that stands aside meanwhile asks for the
+    # follow-up run, which trains that data once the rollback has ended (as the next run would).
+    claim = run_lock.Claim(package[PACKAGE_NEWEST_DATE], 0)
+    lock = take_run_lock(
+        settings=settings,
+        s3=s3,
+        sfn=sfn,
+        sagemaker=sagemaker,
+        execution=execution,
+        claim=claim,
+        log=log,
+    )
+    if not lock.acquired:
+        message = (
+            f"run {execution.name} did not roll back to "
+            f"{model_registry.package_label(package)}: run {lock.owner} holds model "
+            f"{settings.model_name}'s run lock, so nothing was deployed. Start the rollback "
+            f"again when {lock.owner} ends"
+        )
+        return stood_aside(result, lock, message, log)
+    # The serving model's record becomes the package's training run's (UpdateParameters
+    # promotes this run's copy): the next run then retrains exactly what it lacks.
+    copied = copy_training_fingerprints(settings, s3, package, execution, log)
+    log.info(
+        "rolling back",
+        package=package[PACKAGE_ARN],
+        newestDate=package[PACKAGE_NEWEST_DATE],
+        fingerprintsCopied=copied,
+    )
+    return {
+        **result,
+        DATA_DECISION: DECISION_ROLLBACK,
+        DATA_ROLLBACK: document,
+        DATA_NEWEST_DATE: package[PACKAGE_NEWEST_DATE],
+        DATA_ALLOW_OLDER_WINDOW: True,
+        "windowStart": package[PACKAGE_WINDOW_START],
+        "windowEnd": package[PACKAGE_WINDOW_END],
+        "fileCount": package[PACKAGE_FILE_COUNT] or 0,
+        "message": document["message"],
+    }
+
+
+def copy_training_fingerprints(
+    settings: CheckDataSettings,
+    s3: S3Client,
+    package: dict[str, Any],
+    execution: Execution,
+    log: StructuredLogger,
+) -> bool:
+    """The fingerprints of the run that trained `package`, as this run's; False if absent."""
+    trained_by = package[PACKAGE_EXECUTION]
+    try:
+        if not trained_by:
+            raise ValueError("the package names no execution")
+        copy_run(s3, settings.bucket, settings.manifest_prefix, trained_by, execution.name)
+    except (ClientError, ValueError) as error:
+        log.warning(
+            "the rolled-back model's fingerprints were not found: the next run reports the "
+            "files it lacks as changed history",
+            trainedBy=trained_by,
+            error=str(error),
+        )
+        return False
+    return True
 
 
 def drift_of(

@@ -6,7 +6,7 @@ connection from eating the whole Lambda timeout.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -51,6 +51,11 @@ def stepfunctions() -> SFNClient:
 
 def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=_CONFIG)
+
+
+def cloudwatch() -> Any:
+    # (no type stubs installed for CloudWatch; its few calls are read in functions.rollback_alarms)
+    return boto3.client("cloudwatch", config=_CONFIG)
 
 
 def scheduler() -> EventBridgeSchedulerClient:

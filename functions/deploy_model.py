@@ -1,12 +1,17 @@
 """DeployModel: put this run's model on the endpoint, with zero downtime.
 
-Event: `{training: $.training, data: $.data, execution: {name}, polling}` (`data.runDate` names
-the run's resources, `data.newestDate` is tagged on its EndpointConfig). Result
-(`$.status`, stage `deployment`): `{stage, status: "Creating"|"Updating", name,
-endpointName, modelName, endpointConfigName, previousEndpointConfigName, serving: false,
-poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
+Event: `{package: $.status.package, data: $.data, execution: {name}, polling}`
+(`data.runDate` names the run's resources). Result (`$.status`, stage `deployment`):
+`{stage, status: "Creating"|"Updating", name, endpointName, modelName, endpointConfigName,
+previousEndpointConfigName, modelPackageArn, modelPackageVersion, rollback, serving: false,
+poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup, updateStrategy,
+rollbackAlarms}`.
 
-1. Model and EndpointConfig named `naming.run_resource_name` (the run suffix shared with
+0. The package is described again (functions.model_registry): unless the registry says
+   Approved now, ModelNotApprovedError before any change. Its `newestDate` metadata is what
+   the EndpointConfig's tag says it covers.
+1. The Model is created FROM THE PACKAGE (`PrimaryContainer.ModelPackageName`), and it and
+   the EndpointConfig are named `naming.run_resource_name` (the run suffix shared with
    the training job); one ProductionVariant `AllTraffic`. Existing ones with our name are
    this run's own (a retry): kept as they are. The EndpointConfig is tagged with the run
    (`run`) and the newest day it trained on (`newestDate`): once it serves, the next run's
@@ -14,6 +19,10 @@ poll: {count: 0, timeoutSeconds}, message, consoleUrl, cleanup}`.
    (`functions.serving_endpoint`).
 2. The endpoint (ENDPOINT_NAME): absent -> CreateEndpoint; InService on another config ->
    UpdateEndpoint (SageMaker shifts traffic to new instances, then retires the old ones).
+   With UPDATE_STRATEGY canary or linear the update carries a DeploymentConfig
+   (`deployment_config`: the traffic shifting, and the stack's rollback alarms that roll
+   it back), and the first safety poll waits the whole rollout; CreateEndpoint never does
+   (there is no old fleet to shift from).
    Idempotent on retry: if the endpoint already serves our config, or an update to our
    config is in progress (DescribeEndpoint's PendingDeploymentSummary), nothing is called
    again and the endpoint is reported as it is.
@@ -34,19 +43,28 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from contract import registry, rollout
 from contract.document import (
-    DATA_NEWEST_DATE,
+    PACKAGE_APPROVAL_STATUS,
+    PACKAGE_ARN,
+    PACKAGE_NEWEST_DATE,
+    PACKAGE_ROLLBACK,
+    PACKAGE_VERSION,
     STATUS_POLL,
+    STATUS_ROLLBACK_ALARMS,
     STATUS_SERVING,
     STATUS_STAGE,
     STATUS_STATUS,
+    STATUS_UPDATE_STRATEGY,
 )
-from contract.errors import EndpointNotUpdatableError
+from contract.errors import EndpointNotUpdatableError, ModelNotApprovedError
 from contract.lambdas import DEPLOY_MODEL, DeployModelSettings
+from contract.names import VARIANT_NAME, rollback_alarm_names
 from contract.status import ENDPOINT_SUCCEEDED, ENDPOINT_WAITING, STAGE_DEPLOYMENT
 from functions import clients
 from functions.cold_start import cold_start
 from functions.logs import StructuredLogger
+from functions.model_registry import describe_package, package_label, package_summary
 from functions.naming import (
     Run,
     is_run_resource_of,
@@ -62,7 +80,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
     from mypy_boto3_sagemaker.type_defs import ProductionVariantTypeDef
 
-VARIANT_NAME = "AllTraffic"
+ALL_AT_ONCE = rollout.STRATEGY_ALL_AT_ONCE
 # An endpoint takes a new config only when it is serving and not already changing.
 UPDATABLE = ENDPOINT_SUCCEEDED
 
@@ -110,15 +128,17 @@ def ensure_model(
     sagemaker: SageMakerClient,
     settings: DeployModelSettings,
     name: str,
-    artifact_uri: str,
+    package_arn: str,
     run: Run,
 ) -> bool:
-    """Creates the run's Model unless it exists; True when created now."""
+    """Creates the run's Model from the registry's package unless it exists; True when
+    created now. The package names the image and the artefact, so endpoint -> config ->
+    Model -> package -> training job is a chain the AWS APIs follow."""
     return _create_unless_exists(
         lambda: sagemaker.describe_model(ModelName=name),
         lambda: sagemaker.create_model(
             ModelName=name,
-            PrimaryContainer={"Image": settings.inference_image, "ModelDataUrl": artifact_uri},
+            PrimaryContainer={"ModelPackageName": package_arn},
             ExecutionRoleArn=settings.role_arn,
             Tags=run.tags(settings),
         ),
@@ -164,16 +184,22 @@ def deploy_model(
     *,
     settings: DeployModelSettings,
     sagemaker: SageMakerClient,
-    artifact_uri: str,
+    package: dict[str, Any],
     run: Run,
-    newest_date: date,
     polling: Polling,
     log: StructuredLogger,
 ) -> dict[str, Any]:
+    # Before any change: only what the registry approved (now, not when the run began) serves.
+    package = approved_package(sagemaker, package)
+    newest_date = parse_date(
+        package[PACKAGE_NEWEST_DATE],
+        f"model package {package[PACKAGE_ARN]} metadata {PACKAGE_NEWEST_DATE}",
+        ModelNotApprovedError,
+    )
     endpoint_name = settings.endpoint_name
     # The Model and the EndpointConfig share the run's name (the training job's, too).
     name = run.resource_name(settings)
-    ensure_model(sagemaker, settings, name, artifact_uri, run)
+    ensure_model(sagemaker, settings, name, package[PACKAGE_ARN], run)
     ensure_endpoint_config(sagemaker, settings, name, run, newest_date)
 
     endpoint = describe_endpoint(sagemaker, endpoint_name) or {}
@@ -181,6 +207,9 @@ def deploy_model(
     pending = endpoint.get("PendingDeploymentSummary", {}).get("EndpointConfigName")
     previous = current if current != name else None
     serving = False
+    # The first deployment creates the endpoint all at once: there is no old fleet to shift
+    # from nor to roll back to. Only an update is guarded.
+    guarded = bool(endpoint) and rollout.is_guarded(settings.update_strategy)
     if not endpoint:
         sagemaker.create_endpoint(
             EndpointName=endpoint_name,
@@ -194,14 +223,17 @@ def deploy_model(
         status, message, serving = fields["status"], fields["message"], fields["serving"]
         log.info("endpoint already on (or moving to) this run's config", status=status)
     elif endpoint["EndpointStatus"] in UPDATABLE:
-        _update(sagemaker, endpoint_name, name, current)
+        _update(sagemaker, endpoint_name, name, current, deployment_config(settings))
         status = "Updating"
-        message = f"Updating endpoint {endpoint_name} from {current} to {name}"
+        message = f"Updating endpoint {endpoint_name} from {current} to {name}" + (
+            f" ({settings.update_strategy}, rolled back by its alarms)" if guarded else ""
+        )
         log.info(
             "endpoint update started",
             endpointName=endpoint_name,
             previousEndpointConfigName=current,
             endpointConfigName=name,
+            updateStrategy=settings.update_strategy if guarded else ALL_AT_ONCE,
         )
     else:
         raise EndpointNotUpdatableError(_refusal(endpoint_name, endpoint, name, pending))
@@ -216,19 +248,98 @@ def deploy_model(
         "modelName": name,
         "endpointConfigName": name,
         "previousEndpointConfigName": previous,
+        "modelPackageArn": package[PACKAGE_ARN],
+        "modelPackageVersion": package[PACKAGE_VERSION],
+        PACKAGE_ROLLBACK: bool(package.get(PACKAGE_ROLLBACK)),
         STATUS_SERVING: serving,
-        STATUS_POLL: polling.first(),
+        # A guarded rollout's waits happen within its MaximumExecutionTimeout: the first
+        # safety poll waits that long (the endpoint's event ends the wait when it settles).
+        STATUS_POLL: polling.first(settings.rollout_timeout_seconds if guarded else 0),
+        STATUS_UPDATE_STRATEGY: settings.update_strategy if guarded else ALL_AT_ONCE,
+        STATUS_ROLLBACK_ALARMS: list(rollback_alarms(settings)) if guarded else [],
         "message": message,
         "consoleUrl": sagemaker_console_url(sagemaker.meta.region_name, "endpoints", endpoint_name),
         "cleanup": cleanup,
     }
 
 
+def approved_package(sagemaker: SageMakerClient, package: dict[str, Any]) -> dict[str, Any]:
+    """The event's package as the registry has it now; ModelNotApprovedError unless Approved
+    (a person may have rejected it since, or a rollback named one that is not approved)."""
+    arn = field(package, PACKAGE_ARN, str)
+    try:
+        described = describe_package(sagemaker, arn)
+    except ClientError as error:
+        if _code(error) != "ValidationException":
+            raise
+        raise ModelNotApprovedError(
+            f"model package {arn} cannot be deployed: the registry does not know it ({error})"
+        ) from error
+    fresh = {**package_summary(described), PACKAGE_ROLLBACK: bool(package.get(PACKAGE_ROLLBACK))}
+    if fresh[PACKAGE_APPROVAL_STATUS] != registry.APPROVED:
+        raise ModelNotApprovedError(
+            f"model package {package_label(fresh)} is {fresh[PACKAGE_APPROVAL_STATUS]}, not "
+            f"{registry.APPROVED}: nothing was deployed, the endpoint is unchanged. Approve it "
+            f"(aws sagemaker update-model-package --model-package-arn {arn} "
+            f'--model-approval-status {registry.APPROVED} --approval-description "...") and '
+            "run again"
+        )
+    return fresh
+
+
+def rollback_alarms(settings: DeployModelSettings) -> tuple[str, ...]:
+    """The stack's alarms on this endpoint that roll a guarded update back (infra made them)."""
+    return rollback_alarm_names(settings.stack_name, settings.model_name)
+
+
+def deployment_config(settings: DeployModelSettings) -> dict[str, Any] | None:
+    """UpdateEndpoint's DeploymentConfig for a canary or linear rollout; None for allAtOnce
+    (SageMaker's default update, unchanged)."""
+    strategy = settings.update_strategy
+    if not rollout.is_guarded(strategy):
+        return None
+    routing: dict[str, Any] = {
+        "Type": rollout.TRAFFIC_ROUTING_TYPE[strategy],
+        "WaitIntervalInSeconds": settings.traffic_wait_seconds,
+    }
+    if strategy == rollout.STRATEGY_CANARY:
+        routing["CanarySize"] = {
+            "Type": rollout.CAPACITY_PERCENT,
+            "Value": settings.canary_size_percent,
+        }
+    else:
+        routing["LinearStepSize"] = {
+            "Type": rollout.CAPACITY_PERCENT,
+            "Value": settings.linear_step_percent,
+        }
+    return {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": routing,
+            "TerminationWaitInSeconds": settings.termination_wait_seconds,
+            "MaximumExecutionTimeoutInSeconds": settings.rollout_timeout_seconds,
+        },
+        "AutoRollbackConfiguration": {
+            "Alarms": [{"AlarmName": name} for name in rollback_alarms(settings)]
+        },
+    }
+
+
 def _update(
-    sagemaker: SageMakerClient, endpoint_name: str, config: str, current: str | None
+    sagemaker: SageMakerClient,
+    endpoint_name: str,
+    config: str,
+    current: str | None,
+    deployment: dict[str, Any] | None,
 ) -> None:
     try:
-        sagemaker.update_endpoint(EndpointName=endpoint_name, EndpointConfigName=config)
+        if deployment is None:
+            sagemaker.update_endpoint(EndpointName=endpoint_name, EndpointConfigName=config)
+        else:
+            sagemaker.update_endpoint(
+                EndpointName=endpoint_name,
+                EndpointConfigName=config,
+                DeploymentConfig=deployment,  # type: ignore[arg-type]
+            )
     except ClientError as error:
         if _code(error) == "ValidationException":
             # e.g. "Cannot update in-progress endpoint": someone started an update between
@@ -329,11 +440,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return deploy_model(
         settings=SETTINGS,
         sagemaker=SAGEMAKER,
-        artifact_uri=field(event, "training.artifactUri", str),
+        package=field(event, "package", dict),
         run=Run.from_event(event),
-        newest_date=parse_date(
-            field(event, f"data.{DATA_NEWEST_DATE}", str), f"event field data.{DATA_NEWEST_DATE}"
-        ),
         polling=Polling.from_event(event),
         log=LOG,
     )

@@ -109,6 +109,21 @@ def write_run(
     return key
 
 
+def copy_run(
+    s3: S3Client, bucket: str, manifest_prefix: str, from_execution: str, to_execution: str
+) -> str:
+    """A rollback run's fingerprints: those of the run that trained the model it redeploys."""
+    target = run_key(manifest_prefix, to_execution)
+    s3.copy_object(
+        Bucket=bucket,
+        Key=target,
+        CopySource={"Bucket": bucket, "Key": run_key(manifest_prefix, from_execution)},
+        ContentType="application/json",
+        MetadataDirective="REPLACE",
+    )
+    return target
+
+
 def promote(s3: S3Client, bucket: str, manifest_prefix: str, execution_name: str) -> str:
     """The run's fingerprints become the serving model's (after a successful deployment)."""
     target = serving_key(manifest_prefix)

@@ -1,7 +1,10 @@
 """NotifySlack / NotifyFailure: tell the Slack channel what happened. Never fails the run.
 
 Event: `{kind: "status"|"failure", document: <the whole state document>, execution:
-{name, id}}`. Result (`$.notification`): `{posted: true, channel, ts}`, or `{posted:
+{name, id}}` from the state machine, or, from EventBridge, a "SageMaker Endpoint Deployment
+State Change" of the model's endpoint: a guarded update's stage (canary live, fully shifted,
+rolling back; functions.deployment_stage), posted without any state of the run.
+Result (`$.notification`): `{posted: true, channel, ts}`, or `{posted:
 false, reason, detail}` for SLACK_ENABLED=false (`disabled`) and for ANY failure to post:
 Secrets Manager errors, Slack's own errors (`invalid_auth`, `channel_not_found`,
 `ratelimited` after one retry, ...), HTTP 5xx after one retry (`http_500`), timeouts
@@ -16,6 +19,7 @@ next invocation reads the secret again (it may have been rotated).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
@@ -30,8 +34,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from contract.document import NOTIFY_KIND, NOTIFY_KIND_STATUS, NOTIFY_KINDS
 from contract.lambdas import NOTIFY_SLACK, NotifySlackSettings
+from contract.status import EVENT_ENDPOINT_DEPLOYMENT_STATE_CHANGE
 from functions import clients, logs
 from functions.cold_start import cold_start
+from functions.deployment_stage import stage_message
 from functions.logs import StructuredLogger
 from functions.slack_message import build_message
 
@@ -39,6 +45,8 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
 SLACK_TIMEOUT_SECONDS = 10
+# A guarded update's stage, from EventBridge (not a run's state document).
+NOTIFY_KIND_DEPLOYMENT_STAGE = "deploymentStage"
 DETAIL_MAX = 300
 # Slack errors meaning the token itself is bad: read the secret again next time.
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive")
@@ -128,12 +136,34 @@ def notify(
     log: StructuredLogger,
     timeout: int = SLACK_TIMEOUT_SECONDS,
 ) -> dict[str, Any]:
+    return post(
+        settings=settings,
+        secrets=secrets,
+        tokens=tokens,
+        kind=kind,
+        compose=lambda: build_message(
+            kind, document, execution, settings.model_name, settings.stack_name
+        ),
+        log=log,
+        timeout=timeout,
+    )
+
+
+def post(
+    *,
+    settings: NotifySlackSettings,
+    secrets: SecretsManagerClient,
+    tokens: TokenCache,
+    kind: str,
+    compose: Callable[[], tuple[str, list[dict[str, Any]]]],
+    log: StructuredLogger,
+    timeout: int = SLACK_TIMEOUT_SECONDS,
+) -> dict[str, Any]:
+    """Posts what `compose` builds; every failure is a result, never an exception."""
     if not settings.enabled or settings.token_secret_arn is None:
         return {"posted": False, "reason": "disabled"}
     try:
-        text, blocks = build_message(
-            kind, document, execution, settings.model_name, settings.stack_name
-        )
+        text, blocks = compose()
         token = tokens.get(secrets, settings.token_secret_arn)
         response = slack_client(token, settings.api_url, timeout).chat_postMessage(
             channel=settings.channel, text=text, blocks=blocks
@@ -165,8 +195,41 @@ SECRETS = clients.secretsmanager()
 TOKENS = TokenCache()
 
 
+def notify_deployment_stage(
+    *,
+    settings: NotifySlackSettings,
+    secrets: SecretsManagerClient,
+    tokens: TokenCache,
+    detail: dict[str, Any],
+    log: StructuredLogger,
+) -> dict[str, Any]:
+    """A guarded update's stage, straight from EventBridge (functions.deployment_stage)."""
+    message = stage_message(detail, settings.model_name, settings.stack_name)
+    if message is None:
+        return {"posted": False, "reason": "not a stage worth a message"}
+    return post(
+        settings=settings,
+        secrets=secrets,
+        tokens=tokens,
+        kind=NOTIFY_KIND_DEPLOYMENT_STAGE,
+        compose=lambda: message,
+        log=log,
+    )
+
+
 @LOG.entry_point
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if isinstance(event, dict) and event.get("detail-type") == (
+        EVENT_ENDPOINT_DEPLOYMENT_STATE_CHANGE
+    ):
+        detail = event.get("detail")
+        return notify_deployment_stage(
+            settings=SETTINGS,
+            secrets=SECRETS,
+            tokens=TOKENS,
+            detail=detail if isinstance(detail, dict) else {},
+            log=LOG,
+        )
     kind = (
         event.get(NOTIFY_KIND, NOTIFY_KIND_STATUS)
         if isinstance(event, dict)

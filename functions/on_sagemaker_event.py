@@ -4,7 +4,9 @@ Event: an EventBridge event from `aws.sagemaker`:
 - `SageMaker Training Job State Change`: `detail.TrainingJobName`, `detail.TrainingJobStatus`
   (`Completed`, `Failed`, `Stopped`, ... as the API spells them);
 - `SageMaker Endpoint State Change`: `detail.EndpointName`, `detail.EndpointStatus`
-  (events spell it `IN_SERVICE`, `FAILED`, ...; normalised to the API's `InService`).
+  (events spell it `IN_SERVICE`, `FAILED`, ...; normalised to the API's `InService`);
+- `SageMaker Model Package State Change`: `detail.ModelPackageArn`,
+  `detail.ModelApprovalStatus` (`Approved`, `Rejected`, as the API spells them).
 
 A terminal status (`contract.status.is_terminal`) answers the token stored by await_status
 with `{"reason": "event", "status", "eventTime"}` and deletes it. No token stored = no
@@ -21,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from contract.lambdas import ON_SAGEMAKER_EVENT, CallbackSettings
 from contract.status import (
     EVENT_ENDPOINT_STATE_CHANGE,
+    EVENT_MODEL_PACKAGE_STATE_CHANGE,
     EVENT_TRAINING_STATE_CHANGE,
+    STAGE_APPROVAL,
     STAGE_DEPLOYMENT,
     STAGE_TRAINING,
     from_event_spelling,
@@ -46,6 +50,13 @@ EVENT_FIELDS = {
         STAGE_DEPLOYMENT,
         "EndpointName",
         "EndpointStatus",
+    ),
+    # A package's approval decided (Approved, Rejected): the package version's ARN is the
+    # name the approval wait registered under.
+    EVENT_MODEL_PACKAGE_STATE_CHANGE: (
+        STAGE_APPROVAL,
+        "ModelPackageArn",
+        "ModelApprovalStatus",
     ),
 }
 # A stale token may have been replaced by a newer wait while we answered it; a few

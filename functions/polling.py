@@ -72,8 +72,13 @@ class Polling:
                 )
         return cls(initial, maximum, now, deadline)
 
-    def first(self) -> dict[str, Any]:
-        """The poll block of a stage that starts now: its deadline stamped."""
+    def first(self, covering_seconds: int = 0) -> dict[str, Any]:
+        """The poll block of a stage that starts now: its deadline stamped.
+
+        `covering_seconds`: how long the stage is known to take at least (a guarded
+        rollout's MaximumExecutionTimeout): the first safety timeout is not shorter, so no
+        poll wakes the run while SageMaker shifts traffic (its event ends the wait earlier).
+        """
         if self.deadline_seconds is None:
             raise InputValidationError(
                 "event field polling.deadlineSeconds is missing: the task that starts a "
@@ -82,7 +87,9 @@ class Polling:
         deadline_at = self.now.timestamp() + self.deadline_seconds
         return {
             POLL_COUNT: 0,
-            POLL_TIMEOUT_SECONDS: min(self.initial_seconds, self.deadline_seconds),
+            POLL_TIMEOUT_SECONDS: min(
+                max(self.initial_seconds, covering_seconds), self.deadline_seconds
+            ),
             POLL_STARTED_AT: iso_utc(self.now),
             POLL_DEADLINE_AT: iso_utc(datetime.fromtimestamp(deadline_at, UTC)),
             POLL_DEADLINE_PASSED: False,

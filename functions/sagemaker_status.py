@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from contract.document import STATUS_NAME, STATUS_SERVING, STATUS_STAGE
-from contract.status import ENDPOINT_SUCCEEDED, STAGE_DEPLOYMENT, STAGE_TRAINING
+from contract.status import ENDPOINT_SUCCEEDED, STAGE_APPROVAL, STAGE_DEPLOYMENT, STAGE_TRAINING
 from functions.naming import sagemaker_console_url
 from functions.payload import duration
 
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 def current_status(sagemaker: SageMakerClient, stage: str, name: str) -> str:
     if stage == STAGE_TRAINING:
         return sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
+    if stage == STAGE_APPROVAL:  # `name` is the model package version's ARN
+        return sagemaker.describe_model_package(ModelPackageName=name)["ModelApprovalStatus"]
     return sagemaker.describe_endpoint(EndpointName=name)["EndpointStatus"]
 
 

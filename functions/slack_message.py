@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from contract import registry
 from contract.document import (
     DATA_CHANGED_HISTORY,
     DATA_CHANGED_HISTORY_COUNT,
@@ -17,6 +18,8 @@ from contract.document import (
     DATA_DRIFT,
     DATA_IGNORED_COUNT,
     DATA_MARKER_REPAIRED,
+    DATA_ROLLBACK,
+    DECISION_ROLLBACK,
     DRIFT_SHIFTED_COUNT,
     DRIFT_SUMMARY,
     EVALUATION_DECISION,
@@ -27,11 +30,24 @@ from contract.document import (
     KEY_STATUS,
     KEY_STOP,
     NOTIFY_KIND_FAILURE,
+    PACKAGE_ARN,
+    PACKAGE_CHALLENGER_SCORE,
+    PACKAGE_CHAMPION_SCORE,
+    PACKAGE_FILE_COUNT,
+    PACKAGE_METRIC,
+    PACKAGE_NEWEST_DATE,
+    PACKAGE_TRAINING_JOB,
+    PACKAGE_VERSION,
+    PACKAGE_WINDOW_END,
+    PACKAGE_WINDOW_START,
+    POLL_DEADLINE_AT,
+    STATUS_PACKAGE,
+    STATUS_POLL,
     STATUS_SERVING,
     STATUS_STAGE,
     STATUS_STATUS,
 )
-from contract.status import FAILED, STAGE_DEPLOYMENT, STAGE_TRAINING, SUCCEEDED
+from contract.status import FAILED, STAGE_APPROVAL, STAGE_DEPLOYMENT, STAGE_TRAINING, SUCCEEDED
 from functions.naming import execution_console_url
 
 HEADER_MAX = 150
@@ -98,9 +114,9 @@ def outcome(document: dict[str, Any]) -> tuple[str, str, str]:  # noqa: PLR0911 
         stage = str(status[STATUS_STAGE])
         value = str(status.get(STATUS_STATUS, "unknown"))
         # A stage this code does not know is judged like a deployment.
-        judged_as = stage if stage == STAGE_TRAINING else STAGE_DEPLOYMENT
+        judged_as = stage if stage in (STAGE_TRAINING, STAGE_APPROVAL) else STAGE_DEPLOYMENT
         succeeded, failed = SUCCEEDED[judged_as], FAILED[judged_as]
-        if value in succeeded and (stage == STAGE_TRAINING or status.get(STATUS_SERVING)):
+        if value in succeeded and (judged_as != STAGE_DEPLOYMENT or status.get(STATUS_SERVING)):
             return EMOJI_SUCCESS, stage, value
         if value in succeeded:  # InService but not on this run's config: rolled back
             return EMOJI_FAILURE, stage, f"{value} (rolled back)"
@@ -162,8 +178,16 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
     if status:
         fields.append(f"*Stage*\n{status.get('stage', '-')}")
         fields.append(f"*Status*\n{status.get('status', '-')}")
-        label = "Training job" if status.get(STATUS_STAGE) == STAGE_TRAINING else "Endpoint"
+        label = {STAGE_TRAINING: "Training job", STAGE_APPROVAL: "Model package"}.get(
+            str(status.get(STATUS_STAGE)), "Endpoint"
+        )
         fields.append(f"*{label}*\n{status.get('name', '-')}")
+    if status.get("modelPackageArn"):
+        # The deployment's model, as the registry knows it (DeployModel's status document).
+        fields.append(
+            f"*Model package*\nversion {status.get('modelPackageVersion', '?')}: "
+            f"{status['modelPackageArn']}"
+        )
     fields.append(f"*Run*\n{execution.get('name', '-')}")
     if data:
         fields.append(
@@ -222,6 +246,73 @@ def _fields(kind: str, document: dict[str, Any], execution: dict[str, Any]) -> l
     return [_cut(f, FIELD_MAX) for f in fields[:MAX_FIELDS]]
 
 
+def rollback_news(document: dict[str, Any]) -> str | None:
+    """A rollback run's deployment news (functions.rollback): which version it redeploys, who
+    approved it and which days trained it, then that it serves; None for any other run."""
+    data = _mapping(document.get(KEY_DATA))
+    target = _mapping(data.get(DATA_ROLLBACK))
+    status = _mapping(document.get(KEY_STATUS))
+    if data.get(DATA_DECISION) != DECISION_ROLLBACK or status.get(STATUS_STAGE) != STAGE_DEPLOYMENT:
+        return None
+    package = _mapping(target.get(STATUS_PACKAGE))
+    version = package.get(PACKAGE_VERSION, "?")
+    value = status.get(STATUS_STATUS)
+    if value in SUCCEEDED[STAGE_DEPLOYMENT] and status.get(STATUS_SERVING) is True:
+        return (
+            f"rolled back: version {version} serves on endpoint {status.get('name', '?')}; "
+            f"nothing was trained, and the marker moves to {package.get(PACKAGE_NEWEST_DATE)}, "
+            "the newest day this version was trained on"
+        )
+    if value in SUCCEEDED[STAGE_DEPLOYMENT] or value in FAILED[STAGE_DEPLOYMENT]:
+        return (
+            f"the rollback to version {version} did not complete: {status.get('message', '')}; "
+            "the marker is untouched."
+        )
+    rolling_back = target.get("message") or f"rolling back to version {version}"
+    return f"{rolling_back}: {status.get('message', '')}"
+
+
+def approval_command(arn: str, status: str, description: str) -> str:
+    """The aws CLI call that decides a package's approval (what the event resumes the run on)."""
+    return (
+        f"aws sagemaker update-model-package --model-package-arn {arn} "
+        f'--model-approval-status {status} --approval-description "{description}"'
+    )
+
+
+def approval_news(document: dict[str, Any]) -> str | None:
+    """The approval stage's news (functions.model_registry): what waits for a person and the
+    commands that decide it; or who approved/rejected it (a person, the deadline) and what
+    that means for what serves. None for any other stage, and for the gate's own reject."""
+    status = _mapping(document.get(KEY_STATUS))
+    if status.get(STATUS_STAGE) != STAGE_APPROVAL or _rejected(document) is not None:
+        return None
+    package = _mapping(status.get(STATUS_PACKAGE))
+    value = status.get(STATUS_STATUS)
+    if value == registry.PENDING_MANUAL_APPROVAL:
+        arn = str(package.get(PACKAGE_ARN, status.get("name", "?")))
+        deadline = _mapping(status.get(STATUS_POLL)).get(POLL_DEADLINE_AT, "?")
+        metric = package.get(PACKAGE_METRIC) or "score"
+        return (
+            f"{status.get('message', 'A model package waits for manual approval')}, until "
+            f"{deadline} (approvalTimeoutHours; then it is rejected and nothing deploys). "
+            f"Trained by {package.get(PACKAGE_TRAINING_JOB) or '?'} on "
+            f"{package.get(PACKAGE_WINDOW_START) or '?'} → {package.get(PACKAGE_WINDOW_END) or '?'}"
+            f" ({package.get(PACKAGE_FILE_COUNT) or '?'} files); {metric} "
+            f"{_score(package.get(PACKAGE_CHALLENGER_SCORE))}, serving model "
+            f"{_score(package.get(PACKAGE_CHAMPION_SCORE))}. The endpoint keeps serving the "
+            "previous model until then.\n"
+            f"Approve: `{approval_command(arn, registry.APPROVED, 'why it may serve')}`\n"
+            f"Reject: `{approval_command(arn, registry.REJECTED, 'why it may not')}`"
+        )
+    if value == registry.REJECTED:
+        return (
+            f"{status.get('message', 'The model package was rejected')}. The marker is "
+            "untouched: the data is trained again next run."
+        )
+    return str(status.get("message") or "") or None
+
+
 def build_message(
     kind: str,
     document: dict[str, Any],
@@ -230,6 +321,8 @@ def build_message(
     stack_name: str,
 ) -> tuple[str, list[dict[str, Any]]]:
     emoji, stage, status = outcome(document)
+    if rollback_news(document) is not None:
+        stage = "rollback"
     if kind == NOTIFY_KIND_FAILURE:
         emoji, status = EMOJI_ALARM, f"{status}: run failed"
     title = _cut(f"{emoji} {model_name} ({stack_name}) · {stage} {status}", HEADER_MAX)
@@ -246,6 +339,10 @@ def build_message(
         )
     elif kind != NOTIFY_KIND_FAILURE and evaluation.get("overridden") is True and message:
         message = f"{message} (deployed by override: {evaluation.get('reason', '')})"
+    elif kind != NOTIFY_KIND_FAILURE and rollback_news(document) is not None:
+        message = rollback_news(document)
+    elif kind != NOTIFY_KIND_FAILURE and approval_news(document) is not None:
+        message = approval_news(document)
     if kind == NOTIFY_KIND_FAILURE:
         stopped = stop_summary(document)
         message = _error_summary(document.get(KEY_ERROR)) + (f"\n{stopped}" if stopped else "")

@@ -3,8 +3,9 @@
 Event: `{newestDate, allowOlderWindow, execution: {name}, deployment: $.deployment}`. Result
 (`$.marker`): `{before, after, advanced}`. Reached only after DeploymentCompleted. If the
 marker already holds a date at or after `newestDate` (another run got further), it is kept
-as it is, unless the run deployed an older window on purpose (`allowOlderWindow`): then it
-moves back to `newestDate`, the newest day the serving model covers.
+as it is, unless the run deployed an older window on purpose (`allowOlderWindow`, which a rollback
+run always sets: `newestDate` is then its package's): then it moves back to `newestDate`, the
+newest day the serving model covers.
 
 SSM failing (throttled past botocore's retries, AccessDenied, a 500) raises
 `MarkerWriteError`; the definition retries it, and when it lasts the run ends in

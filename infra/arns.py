@@ -87,6 +87,9 @@ class Arns:
     def ssm_parameter(self, name: str) -> str:
         return self._regional("ssm", f"parameter/{name.lstrip('/')}")
 
+    def cloudwatch_alarm(self, name: str) -> str:
+        return self._regional("cloudwatch", f"alarm:{name}")
+
     def sagemaker(self, resource_type: str, name: str) -> str:
         """`resource_type` is e.g. `training-job`, `model`, `endpoint-config`, `endpoint`."""
         return self._regional("sagemaker", f"{resource_type}/{name}")

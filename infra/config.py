@@ -25,8 +25,17 @@ from typing import Any, Final
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from contract import kinds, lambdas
-from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract import kinds, lambdas, registry, rollout
+from contract.limits import (
+    CANARY_SIZE_MAX_PERCENT,
+    LINEAR_STEP_MAX_PERCENT,
+    LINEAR_STEP_MIN_PERCENT,
+    ROLLOUT_TERMINATION_WAIT_MAX_SECONDS,
+    ROLLOUT_TIMEOUT_MAX_SECONDS,
+    ROLLOUT_TIMEOUT_MIN_SECONDS,
+    ROLLOUT_WAIT_INTERVAL_MAX_SECONDS,
+    SAGEMAKER_MAX_RUNTIME_SECONDS,
+)
 from contract.names import scope_length_problem
 from contract.rules import Named
 from contract.waits import (
@@ -45,6 +54,10 @@ REGION_KEY: Final = "aws:region"
 ALLOWED_ACCOUNT_IDS_KEY: Final = "aws:allowedAccountIds"
 STATE_MACHINE_LOG_LEVELS: Final = ("OFF", "ALL", "ERROR", "FATAL")
 DEFAULT_MODEL_NAME: Final = "linear-learner"
+# A stack whose models a person approves unless its config says otherwise (`approval`).
+STACK_APPROVAL_DEFAULTS: Final = {"prod": registry.APPROVAL_MANUAL}
+# 30 days: a model waiting longer for a decision is stale; a run waits this long at most.
+APPROVAL_TIMEOUT_MAX_HOURS: Final = 30 * 24
 # Linear Learner, regression on CSV (target in the first column). `predictor_type` is the
 # one hyperparameter it requires; `feature_dim: auto` lets it count the columns (older
 # versions of the algorithm required feature_dim). Small mini-batches suit daily files.
@@ -214,6 +227,85 @@ class ModelSettings:
         kinds.integer(0, 100),
         "How many earlier Models/EndpointConfigs a deployment keeps (for rollback).",
         2,
+    )
+    update_strategy: str = setting(
+        "updateStrategy",
+        kinds.choice(*rollout.STRATEGIES),
+        "How an update of the endpoint shifts traffic to the new model: `allAtOnce` (all "
+        "traffic at once, SageMaker's default), `canary` (`canarySizePercent` of the traffic "
+        "for `trafficWaitSeconds`, then the rest) or `linear` (steps of `linearStepPercent`, "
+        "each baked `trafficWaitSeconds`). With `canary` and `linear`, the stack's rollback "
+        "alarms (5XX errors, model latency) roll the update back while it shifts, and the "
+        "previous model keeps serving. The first deployment (CreateEndpoint) is all at once.",
+        rollout.STRATEGY_ALL_AT_ONCE,
+    )
+    canary_size_percent: int = setting(
+        "canarySizePercent",
+        kinds.integer(1, CANARY_SIZE_MAX_PERCENT),
+        "`canary`: the share of the endpoint's instances (and traffic) the new model gets "
+        "first; at least one instance (`endpointInstanceCount` times it at least 100).",
+        10,
+    )
+    linear_step_percent: int = setting(
+        "linearStepPercent",
+        kinds.integer(LINEAR_STEP_MIN_PERCENT, LINEAR_STEP_MAX_PERCENT),
+        "`linear`: the share of the instances (and traffic) each step shifts; at least one "
+        "instance.",
+        25,
+    )
+    traffic_wait_seconds: int = setting(
+        "trafficWaitSeconds",
+        kinds.integer(0, ROLLOUT_WAIT_INTERVAL_MAX_SECONDS),
+        "`canary`/`linear`: how long each share of traffic bakes on the new model, watched "
+        "by the rollback alarms, before the next shift (WaitIntervalInSeconds).",
+        600,
+    )
+    termination_wait_seconds: int = setting(
+        "terminationWaitSeconds",
+        kinds.integer(0, ROLLOUT_TERMINATION_WAIT_MAX_SECONDS),
+        "`canary`/`linear`: how long the old fleet stays after the full shift "
+        "(TerminationWaitInSeconds).",
+        0,
+    )
+    rollout_timeout_seconds: int = setting(
+        "rolloutTimeoutSeconds",
+        kinds.integer(ROLLOUT_TIMEOUT_MIN_SECONDS, ROLLOUT_TIMEOUT_MAX_SECONDS),
+        "`canary`/`linear`: SageMaker's MaximumExecutionTimeoutInSeconds, larger than the "
+        "rollout's waits (each shift's `trafficWaitSeconds` + `terminationWaitSeconds`); the "
+        "pipeline's deployment deadline is `deploymentTimeoutSeconds` plus it.",
+        3600,
+    )
+    rollback_error_threshold: int = setting(
+        "rollbackErrorThreshold",
+        kinds.integer(1, 1_000_000),
+        "The 5XX alarm: it fires when a minute holds at least this many Invocation5XXErrors "
+        "of the endpoint (rolling a guarded update back; the alarm topic hears it).",
+        1,
+    )
+    rollback_latency_threshold_ms: int = setting(
+        "rollbackLatencyThresholdMs",
+        kinds.integer(1, 3_600_000),
+        "The latency alarm: it fires when the endpoint's average ModelLatency over a minute "
+        "is above this many milliseconds.",
+        1000,
+    )
+    approval: str = setting(
+        "approval",
+        kinds.choice(*registry.APPROVAL_MODES),
+        "Who approves a model the quality gate let through, in the stack's model registry "
+        "(the Model Package Group `<stack>--<name>`): `automatic` (the gate's pass approves "
+        "it and it deploys at once) or `manual` (it waits PendingManualApproval for a person "
+        "to approve or reject it: Slack gives the command; no polling while it waits). "
+        "Default: `manual` in the `prod` stack, `automatic` in every other.",
+        registry.APPROVAL_AUTOMATIC,
+    )
+    approval_timeout_hours: int = setting(
+        "approvalTimeoutHours",
+        kinds.integer(1, APPROVAL_TIMEOUT_MAX_HOURS),
+        "`manual`: how long a model waits for its approval. When nobody decided by then, the "
+        "pipeline records it as Rejected in the registry (the description says so), nothing "
+        "is deployed and the run ends in ModelNotApproved. The state machine's timeout covers it.",
+        72,
     )
     poll_initial_seconds: int = setting(
         "pollInitialSeconds",
@@ -467,6 +559,15 @@ def _check_model(
     reader.problems += poll_bounds_problems(
         named("poll_initial_seconds"), named("poll_max_seconds")
     )
+    reader.problems += rollout.rollout_problems(
+        named("update_strategy"),
+        named("canary_size_percent"),
+        named("linear_step_percent"),
+        named("traffic_wait_seconds"),
+        named("termination_wait_seconds"),
+        named("rollout_timeout_seconds"),
+        named("endpoint_instance_count"),
+    )
     if model.holdout_days >= model.training_window_days:
         # Every run would fail closed: no file left to train on after the holdout.
         reader.problems.append(
@@ -532,6 +633,7 @@ def parse_settings(
         spec = setting_of(f)
         origins[f.name] = _key(spec.key)
         defaults[f.name] = reader.value(raw.get(_key(spec.key)), spec, _key(spec.key), f.default)
+    defaults.update(_stack_defaults(stack, raw))
 
     items = reader.value(
         raw.get(_key(MODELS_KEY)),
@@ -562,6 +664,15 @@ def parse_settings(
     return settings
 
 
+def _stack_defaults(stack: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Per-model defaults that depend on the stack, where the stack config sets none."""
+    defaults: dict[str, Any] = {}
+    approval = STACK_APPROVAL_DEFAULTS.get(stack)
+    if approval is not None and _key("approval") not in raw:
+        defaults["approval"] = approval
+    return defaults
+
+
 def _check_stack_name(reader: _Reader, stack: str) -> None:
     # The stack name is part of Lambda, IAM, bucket and SageMaker names; single hyphens
     # only, so that `--` (contract.names.SEPARATOR) delimits it in SageMaker names.
@@ -589,8 +700,13 @@ def pipeline_options(model: ModelSettings) -> PipelineOptions:
         training_max_runtime_seconds=model.training_max_runtime_seconds,
         training_max_wait_seconds=model.spot_max_wait_seconds,
         deployment_timeout_seconds=model.deployment_timeout_seconds,
+        rollout_timeout_seconds=model.rollout_timeout_seconds
+        if rollout.is_guarded(model.update_strategy)
+        else None,
         poll_initial_seconds=model.poll_initial_seconds,
         poll_max_seconds=model.poll_max_seconds,
+        approval_timeout_seconds=model.approval_timeout_hours * 3600,
+        manual_approval=model.approval == registry.APPROVAL_MANUAL,
     )
 
 

@@ -16,6 +16,7 @@ import pulumi
 
 from contract import lambdas
 from contract.lambdas import LambdaSpec
+from contract.registry import GIT_REVISION_UNKNOWN
 from contract.settings import Variable
 from infra.config import ModelSettings, StackSettings, pipeline_options
 from infra.naming import ModelNames
@@ -32,6 +33,8 @@ class PipelineReferences:
     slack_secret_arn: pulumi.Input[str] | None
     scheduler_role_arn: pulumi.Input[str]
     schedule_group: pulumi.Input[str]
+    # What model packages record as their CommitId (infra.revision).
+    git_revision: str = GIT_REVISION_UNKNOWN
 
 
 def pipeline_variables(
@@ -76,6 +79,15 @@ def pipeline_variables(
         lambdas.ENDPOINT_INSTANCE_TYPE: model.endpoint_instance_type,
         lambdas.ENDPOINT_INSTANCE_COUNT: str(model.endpoint_instance_count),
         lambdas.KEEP_PREVIOUS_VERSIONS: str(model.keep_previous_versions),
+        lambdas.UPDATE_STRATEGY: model.update_strategy,
+        lambdas.CANARY_SIZE_PERCENT: str(model.canary_size_percent),
+        lambdas.LINEAR_STEP_PERCENT: str(model.linear_step_percent),
+        lambdas.TRAFFIC_WAIT_SECONDS: str(model.traffic_wait_seconds),
+        lambdas.TERMINATION_WAIT_SECONDS: str(model.termination_wait_seconds),
+        lambdas.ROLLOUT_TIMEOUT_SECONDS: str(model.rollout_timeout_seconds),
+        lambdas.MODEL_PACKAGE_GROUP: names.model_package_group,
+        lambdas.APPROVAL: model.approval,
+        lambdas.GIT_REVISION: refs.git_revision,
         lambdas.SLACK_ENABLED: _flag(settings.slack_enabled),
         lambdas.SLACK_CHANNEL: model.slack_channel,
         lambdas.SLACK_TOKEN_SECRET_ARN: refs.slack_secret_arn,

@@ -56,6 +56,32 @@ def endpoint_state_change_pattern(endpoint_name: str) -> str:
     )
 
 
+def model_package_state_change_pattern(model_package_group: str) -> str:
+    """Decided approvals (Approved, Rejected) of this stack's model's package group."""
+    return _dumps(
+        {
+            "source": [status.EVENT_SOURCE],
+            "detail-type": [status.EVENT_MODEL_PACKAGE_STATE_CHANGE],
+            "detail": {
+                "ModelPackageGroupName": [model_package_group],
+                "ModelApprovalStatus": list(status.TERMINAL_STATUSES[status.STAGE_APPROVAL]),
+            },
+        }
+    )
+
+
+def endpoint_deployment_pattern(endpoint_name: str) -> str:
+    """Every stage of this stack's model's endpoint updates (canary live, fully shifted,
+    rolling back): NotifySlack picks the ones worth a message."""
+    return _dumps(
+        {
+            "source": [status.EVENT_SOURCE],
+            "detail-type": [status.EVENT_ENDPOINT_DEPLOYMENT_STATE_CHANGE],
+            "detail": {"EndpointName": [endpoint_name]},
+        }
+    )
+
+
 def data_upload_pattern(bucket: str, data_prefix: str) -> str:
     """New objects under the model's training data prefix (S3 EventBridge notifications)."""
     return _dumps(

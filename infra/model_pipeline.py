@@ -19,10 +19,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from contract.grants import SAGEMAKER_SERVICE, Resource
 from contract.lambdas import (
     DEBOUNCE_UPLOAD,
+    NOTIFY_SLACK,
     ON_SAGEMAKER_EVENT,
     PIPELINE_FUNCTIONS,
     LambdaSpec,
@@ -30,13 +32,14 @@ from contract.lambdas import (
 from contract.settings import Variable
 from infra import outputs as out
 from infra import policies
-from infra.alarms import failed_executions_alarm
+from infra.alarms import failed_executions_alarm, rollback_alarms
 from infra.config import ModelSettings
 from infra.context import DeployContext
 from infra.environment import PipelineReferences, function_environment, pipeline_variables
 from infra.lambda_function import FunctionDeployment, PipelineFunction
 from infra.naming import ModelNames
 from infra.orchestration import Orchestration
+from infra.revision import deployed_revision
 from infra.roles import policy_json, role_with_policy
 from infra.triggers import SchedulerAccess, Triggers
 
@@ -105,7 +108,15 @@ class ModelPipeline(pulumi.ComponentResource):
                 slack_secret_arn=shared.slack_secret_arn,
                 scheduler_role_arn=scheduler.role_arn,
                 schedule_group=scheduler.group_name,
+                git_revision=deployed_revision(),
             ),
+        )
+        # The model's registry: every evaluated model becomes a version of this group.
+        registry = aws.sagemaker.ModelPackageGroup(
+            f"{model.name}-registry",
+            model_package_group_name=names.model_package_group,
+            model_package_group_description=f"Models trained by {names.state_machine}",
+            opts=pulumi.ResourceOptions(parent=self),
         )
         functions = self._functions(model, access, shared, variables)
         orchestration = Orchestration(
@@ -114,7 +125,8 @@ class ModelPipeline(pulumi.ComponentResource):
             model=model,
             access=access,
             function_arns={spec.key: functions[spec.key].arn for spec in PIPELINE_FUNCTIONS},
-            opts=pulumi.ResourceOptions(parent=self),
+            # No run registers a model before its registry exists.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[registry]),
         )
         debounce = functions.get(DEBOUNCE_UPLOAD.key)
         Triggers(
@@ -127,7 +139,15 @@ class ModelPipeline(pulumi.ComponentResource):
             state_machine_arn=orchestration.arn,
             on_sagemaker_event=functions[ON_SAGEMAKER_EVENT.key].function,
             debounce_upload=debounce.function if debounce is not None else None,
+            notify_slack=functions[NOTIFY_SLACK.key].function,
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        rollback_alarms(
+            f"{model.name}-rollback",
+            model_names=names,
+            model=model,
+            topic_arn=shared.alarm_topic_arn,
+            parent=self,
         )
         if shared.alarm_topic_arn is not None:
             failed_executions_alarm(

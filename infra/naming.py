@@ -134,8 +134,24 @@ class ModelNames:
         return bounded(f"{self.prefix}-endpoint-events", EVENT_RULE_NAME_MAX)
 
     @property
+    def model_package_events_rule(self) -> str:
+        return bounded(f"{self.prefix}-model-package-events", EVENT_RULE_NAME_MAX)
+
+    @property
+    def deployment_events_rule(self) -> str:
+        return bounded(f"{self.prefix}-deployment-events", EVENT_RULE_NAME_MAX)
+
+    @property
     def upload_rule(self) -> str:
         return bounded(f"{self.prefix}-uploads", EVENT_RULE_NAME_MAX)
+
+    def rollback_alarm_name(self, metric: str) -> str:
+        """The rollback alarm on `metric` (contract.names: DeployModel and GetStatus agree)."""
+        return names.rollback_alarm_name(self.stack, self.model, metric)
+
+    @property
+    def rollback_alarms(self) -> tuple[str, ...]:
+        return names.rollback_alarm_names(self.stack, self.model)
 
     @property
     def failure_alarm(self) -> str:
@@ -151,6 +167,11 @@ class ModelNames:
     def run_resource_prefix(self) -> str:
         """Training jobs, Models and EndpointConfigs are `<stack>--<model>--<run suffix>`."""
         return names.run_resource_prefix(self.stack, self.model)
+
+    @property
+    def model_package_group(self) -> str:
+        """The model's registry: every evaluated model is a version of it."""
+        return names.model_package_group_name(self.stack, self.model)
 
     @property
     def marker_parameter(self) -> str:

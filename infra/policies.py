@@ -170,6 +170,15 @@ class PipelineAccess:
             Resource.MODELS: self.run_resources("model"),
             Resource.ENDPOINT_CONFIGS: self.run_resources("endpoint-config"),
             Resource.ENDPOINT: self.endpoint_arn,
+            # The model's registry: its group, and its versions `model-package/<group>/<n>`.
+            Resource.MODEL_PACKAGE_GROUP: self.arns.sagemaker(
+                "model-package-group", names.model_package_group
+            ),
+            Resource.MODEL_PACKAGES: self.arns.sagemaker(
+                "model-package", f"{names.model_package_group}/*"
+            ),
+            # `<stack>--<model>--rollback-*`: this model's alarms, no other stack's or model's.
+            Resource.ROLLBACK_ALARMS: self.arns.cloudwatch_alarm(names.rollback_alarm_name("*")),
             Resource.SLACK_SECRET: self.slack_secret_arn,
             Resource.DEBOUNCE_SCHEDULE: self.debounce_schedule_arn,
             Resource.SAGEMAKER_ROLE: self.sagemaker_role_arn,
@@ -310,6 +319,12 @@ def sagemaker_policy(access: PipelineAccess) -> Policy:
                 arns.log_streams(training_logs, names.run_resource_prefix),
                 arns.log_group_streams(endpoint_logs),
             ],
+        ),
+        # Deployment guardrails: SageMaker reads the rollback alarms with the execution role.
+        _allow(
+            "ReadRollbackAlarms",
+            ["cloudwatch:DescribeAlarms"],
+            [arns.cloudwatch_alarm(names.rollback_alarm_name("*"))],
         ),
         _allow_any_resource(
             "PublishSageMakerMetrics",

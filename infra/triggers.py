@@ -6,6 +6,8 @@
   which (re)sets a one-time schedule in the same group, so a burst of uploads starts one run.
 - Terminal SageMaker state changes of this model's training jobs and endpoint invoke
   `on_sagemaker_event`, which resumes the waiting CheckStatusWait task.
+- The endpoint's deployment stages (a guarded update's canary, full shift, rollback) invoke
+  `notify_slack`, which posts the ones worth a message.
 
 The scheduler's role and the schedule group exist before the functions (debounce_upload
 names them in its environment), so they are created apart (`SchedulerAccess`).
@@ -77,6 +79,7 @@ class Triggers(pulumi.ComponentResource):
         state_machine_arn: pulumi.Output[str],
         on_sagemaker_event: aws.lambda_.Function,
         debounce_upload: aws.lambda_.Function | None,
+        notify_slack: aws.lambda_.Function,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("retraining:pipeline:Triggers", logical_name, None, opts)
@@ -116,7 +119,24 @@ class Triggers(pulumi.ComponentResource):
                 events.endpoint_state_change_pattern(names.endpoint),
                 on_sagemaker_event,
             ),
+            (
+                "model-package-events",
+                names.model_package_events_rule,
+                "Approval decisions of this model's registered packages",
+                events.model_package_state_change_pattern(names.model_package_group),
+                on_sagemaker_event,
+            ),
         ]
+        # A guarded update's stages go to Slack directly: no state of the run waits for them.
+        routes.append(
+            (
+                "deployment-events",
+                names.deployment_events_rule,
+                "Stages of this model's endpoint updates (canary live, shifted, rolling back)",
+                events.endpoint_deployment_pattern(names.endpoint),
+                notify_slack,
+            )
+        )
         if debounce_upload is not None:
             routes.append(
                 (

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from contract.document import KEY_EVALUATION
 from localcloud import data
+from localcloud.demo_rollout import rollout_story_held, run_rollout_demo
 from localcloud.runtime import LocalCloud, ModelStack, Run
 from localcloud.session.views import evaluation_lines, final_document
 from localcloud.watch import EndpointProbe, ProgressView, RunSummary, summarize
@@ -312,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", default="dev", choices=["dev", "prod"])
     parser.add_argument("--out-dir", type=Path, default=Path("out"))
     args = parser.parse_args(argv)
+    if args.stack == "prod":  # prod's story is its guarded rollout (localcloud.demo_rollout)
+        return 0 if rollout_story_held(run_rollout_demo(args.out_dir)) else 1
     report = run_demo(args.stack, args.out_dir)
     gate = report["quality_gate"]
     # The one run meant to fail is story 4's: its model rejected by the gate.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from contract import lambdas, status
 from localcloud.runtime import models_of
+from localcloud.sagemaker.variant_faults import ERRORS, SLOW, VariantFault
 from localcloud.slack import api as slack
 from localcloud.ssm.faults import SSM_ACCESS_DENIED, SSM_INTERNAL_ERROR, SSM_THROTTLED, SsmError
 
@@ -36,6 +37,10 @@ SERVICE_SLACK = "slack"
 TRAINING_FAILURE_REASON = "AlgorithmError: injected by localcloud: loss diverged"
 ENDPOINT_FAILURE_REASON = "injected by localcloud: instances unhealthy"
 INVOCATION_FAILURE_REASON = "injected by localcloud: worker died while processing the request"
+# The new model of a canary: which share of its requests misbehave, and how slowly it answers.
+CANARY_ERROR_SHARE = 0.5
+CANARY_ERROR_REASON = "injected by localcloud: the new model failed the request"
+CANARY_SLOW_SECONDS = 3.0
 # botocore's standard retry mode (functions/clients.py) makes 5 attempts per API call: a
 # transient SSM fault that outlasts one call fails all of them.
 _CALL_ATTEMPTS = 5
@@ -138,6 +143,32 @@ _SAGEMAKER = [
             lambda cloud: cloud.sagemaker.fail_next_endpoint_invocation(INVOCATION_FAILURE_REASON)
         ),
         _sagemaker_pending("fail_next_endpoint_invocation"),
+        counted=False,
+    ),
+    Fault(
+        "canary-5xx",
+        SERVICE_SAGEMAKER,
+        f"the model the next UpdateEndpoint deploys answers {CANARY_ERROR_SHARE:.0%} of its "
+        "requests with 500 (a ModelError, counted in Invocation5XXErrors)",
+        _once(
+            lambda cloud: cloud.sagemaker.fail_next_new_variant(
+                VariantFault(ERRORS, CANARY_ERROR_SHARE, reason=CANARY_ERROR_REASON)
+            )
+        ),
+        _sagemaker_pending(f"fail_next_new_variant:{ERRORS}"),
+        counted=False,
+    ),
+    Fault(
+        "canary-slow",
+        SERVICE_SAGEMAKER,
+        f"the model the next UpdateEndpoint deploys answers every request "
+        f"{CANARY_SLOW_SECONDS:g} s late (its ModelLatency, and the virtual time, show it)",
+        _once(
+            lambda cloud: cloud.sagemaker.fail_next_new_variant(
+                VariantFault(SLOW, 1.0, delay_seconds=CANARY_SLOW_SECONDS)
+            )
+        ),
+        _sagemaker_pending(f"fail_next_new_variant:{SLOW}"),
         counted=False,
     ),
 ]

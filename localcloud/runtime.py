@@ -30,6 +30,7 @@ from infra.config import config_key
 from infra.outputs import OutputsError, parse_stack_outputs
 from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
+from localcloud.cloudwatch.service import LocalCloudWatch
 from localcloud.deploy.stack import Deployment, deploy_stack
 from localcloud.eventbridge.router import EventRouter
 from localcloud.eventbridge.scheduler import LocalScheduler
@@ -99,6 +100,8 @@ class LocalCloud:
             training_duration=training_duration,
             endpoint_transition_seconds=endpoint_transition_seconds,
         )
+        # Alarms evaluated as CloudWatch would, from the metrics the local SageMaker records.
+        self.cloudwatch = LocalCloudWatch(self.sagemaker.alarms)
         self.slack = LocalSlack(valid_tokens=[LOCAL_SLACK_TOKEN])
         # Faults moto cannot produce by itself (localcloud.faults names them all).
         self.ssm_faults = SsmFaults()
@@ -142,6 +145,8 @@ class LocalCloud:
         stack.callback(self.events.close)
         self.sagemaker.install()
         stack.callback(self.sagemaker.close)
+        self.cloudwatch.install()
+        stack.callback(self.cloudwatch.close)
         self.slack.start()
         stack.callback(self.slack.stop)
         stack.callback(self._close_schedulers)

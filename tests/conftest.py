@@ -48,7 +48,7 @@ TESTS = Path(__file__).resolve().parent
 # Packages whose conftest holds package-scoped fixtures: tests/e2e shares one deployed
 # LocalCloud (~15 s to build). pytest tears a package fixture down as soon as a test from
 # elsewhere runs, so under xdist such a package must stay together on one worker.
-WHOLE_PACKAGES = frozenset({"e2e"})
+WHOLE_PACKAGES = frozenset({"e2e", "e2e_prod"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
+from contract.limits import (
+    ROLLOUT_TIMEOUT_MAX_SECONDS,
+    ROLLOUT_TIMEOUT_MIN_SECONDS,
+    SAGEMAKER_MAX_RUNTIME_SECONDS,
+)
 from contract.rules import Named, at_least, at_most
 from contract.waits import (
     POLL_MIN_SECONDS,
@@ -35,6 +39,13 @@ class PipelineOptions:
     # Managed spot training: SageMaker's MaxWaitTimeInSeconds (≥ max runtime); None = on demand.
     training_max_wait_seconds: int | None = None
     deployment_timeout_seconds: int = 2 * HOUR
+    # A guarded (canary / linear) update's MaximumExecutionTimeoutInSeconds; None: all at once.
+    # The deployment's deadline covers it on top of deployment_timeout_seconds.
+    rollout_timeout_seconds: int | None = None
+    # How long a model the gate let through may wait for a person in the registry
+    # (approvalTimeoutHours); with manual_approval the run waits for it, in one wait.
+    approval_timeout_seconds: int = 72 * HOUR
+    manual_approval: bool = False
     poll_initial_seconds: int = 600
     poll_max_seconds: int = 4 * HOUR
     # Time for SageMaker to provision instances and upload artefacts, on top of MaxRuntime.
@@ -62,7 +73,19 @@ class PipelineOptions:
                 Named("deployment_timeout_seconds", self.deployment_timeout_seconds),
                 Named("a minute", 60),
             ),
+            *at_least(
+                Named("rollout_timeout_seconds", self.rollout_timeout_seconds),
+                Named("SageMaker's minimum", ROLLOUT_TIMEOUT_MIN_SECONDS),
+            ),
+            *at_most(
+                Named("rollout_timeout_seconds", self.rollout_timeout_seconds),
+                Named("SageMaker's maximum", ROLLOUT_TIMEOUT_MAX_SECONDS),
+            ),
         ]
+        problems += at_least(
+            Named("approval_timeout_seconds", self.approval_timeout_seconds),
+            Named("an hour", HOUR),
+        )
         if self.lambda_retry_attempts < 0 or self.lambda_retry_interval_seconds < 1:
             problems.append("lambda retry attempts must be ≥ 0 and interval ≥ 1 s")
         if problems:
@@ -85,18 +108,30 @@ class PipelineOptions:
         return timeouts
 
     @property
+    def deployment_deadline_seconds(self) -> int:
+        """How long the pipeline waits for the endpoint: the deployment's timeout, plus the
+        whole guarded rollout SageMaker may take (its MaximumExecutionTimeoutInSeconds)."""
+        return self.deployment_timeout_seconds + (self.rollout_timeout_seconds or 0)
+
+    @property
     def training_max_polls(self) -> int:
         return len(self.poll_timeouts(self.training_deadline_seconds))
 
     @property
     def deployment_max_polls(self) -> int:
-        return len(self.poll_timeouts(self.deployment_timeout_seconds))
+        return len(self.poll_timeouts(self.deployment_deadline_seconds))
 
     # The wait loop's last-resort bound, in polls beyond those covering a stage's deadline.
     # The deadline is time (GetStatus says when it passed); a wake that spends none (an
     # event for a status that is not final yet) would never reach it, so polls are capped
     # too, a few past the deadline's own so that such wakes never end a wait early.
     SPARE_POLLS = 10
+
+    @property
+    def approval_poll_cap(self) -> int:
+        """The approval waits once (its safety timeout is the whole deadline), then polls
+        once more to record the expiry: a few spare polls cover wakes for other statuses."""
+        return 1 + self.SPARE_POLLS
 
     @property
     def training_poll_cap(self) -> int:
@@ -110,6 +145,8 @@ class PipelineOptions:
     def state_machine_timeout_seconds(self) -> int:
         """Above every bounded wait, so the execution's own timeout is a last resort."""
         waits = sum(self.poll_timeouts(self.training_deadline_seconds)) + sum(
-            self.poll_timeouts(self.deployment_timeout_seconds)
+            self.poll_timeouts(self.deployment_deadline_seconds)
         )
+        if self.manual_approval:  # one wait for a person, as long as the deadline
+            waits += self.approval_timeout_seconds
         return waits + 2 * HOUR

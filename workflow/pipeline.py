@@ -52,6 +52,9 @@ JOB_COMPLETED = "JobCompleted"
 EVALUATE_MODEL = "EvaluateModel"
 QUALITY_GATE_BRANCH = "QualityGateBranch"
 NOTIFY_MODEL_REJECTED = "NotifyModelRejected"
+REGISTER_MODEL = "RegisterModel"
+NOTIFY_APPROVAL_REQUESTED = "NotifyApprovalRequested"
+ROLLBACK_TARGET = "RollbackTarget"
 EVALUATION_UNREADABLE = "EvaluationUnreadable"
 DEPLOY_MODEL = "DeployModel"
 DEPLOYMENT_COMPLETED = "DeploymentCompleted"
@@ -70,6 +73,7 @@ FAILURE_BRANCH = "FailureBranch"
 MARKER_NOT_ADVANCED = "MarkerNotAdvanced"
 EVALUATION_FAILED = "EvaluationFailed"
 MODEL_REJECTED = "ModelRejected"
+MODEL_NOT_APPROVED = "ModelNotApproved"
 
 CHOICE_STATES = (
     CHECK_DATA_BRANCH,
@@ -107,6 +111,8 @@ STOP_PATH = f"$.{document.KEY_STOP}"
 DECISION = f"$.{document.KEY_DATA}.{document.DATA_DECISION}"
 IGNORED_COUNT = f"$.{document.KEY_DATA}.{document.DATA_IGNORED_COUNT}"
 MARKER_REPAIRED = f"$.{document.KEY_DATA}.{document.DATA_MARKER_REPAIRED}"
+ROLLBACK = f"$.{document.KEY_DATA}.{document.DATA_ROLLBACK}"
+ROLLBACK_PACKAGE = f"{ROLLBACK}.{document.STATUS_PACKAGE}"
 STAGE = f"$.{document.KEY_STATUS}.{document.STATUS_STAGE}"
 STATUS = f"$.{document.KEY_STATUS}.{document.STATUS_STATUS}"
 NAME = f"$.{document.KEY_STATUS}.{document.STATUS_NAME}"
@@ -114,6 +120,8 @@ SERVING = f"$.{document.KEY_STATUS}.{document.STATUS_SERVING}"
 POLL_COUNT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_COUNT}"
 POLL_TIMEOUT = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_TIMEOUT_SECONDS}"
 DEADLINE_PASSED = f"$.{document.KEY_STATUS}.{document.STATUS_POLL}.{document.POLL_DEADLINE_PASSED}"
+STATUS_MESSAGE = f"$.{document.KEY_STATUS}.message"
+PACKAGE = f"$.{document.KEY_STATUS}.{document.STATUS_PACKAGE}"
 ERROR_CAUSE = f"$.{document.KEY_ERROR}.Cause"
 ERROR_NAME = f"$.{document.KEY_ERROR}.Error"
 GATE_DECISION = f"$.{document.KEY_EVALUATION}.{document.EVALUATION_DECISION}"
@@ -310,20 +318,58 @@ class _MainPath:
             {"data.$": DATA_PATH, "training.$": TRAINING_PATH, "execution": EXECUTION_NAME},
             EVALUATION_PATH,
         )
-        self.quality_gate_branch = Choice(
-            QUALITY_GATE_BRANCH, comment="Deploys only a model the quality gate let through"
+        # Every evaluated model is registered (the registry's history is whole): Approved
+        # (automatic approval), PendingManualApproval, or Rejected by the gate. Its status
+        # document (stage approval) carries the package DeployModel deploys.
+        approval_deadline = tasks.options.approval_timeout_seconds
+        self.register_model = tasks.invoke(
+            REGISTER_MODEL,
+            lambdas.REGISTER_MODEL,
+            {
+                "data.$": DATA_PATH,
+                "training.$": TRAINING_PATH,
+                "evaluation.$": EVALUATION_PATH,
+                "execution": EXECUTION,
+                # One wait covers the whole approval deadline: no polling while a person
+                # decides; the package's state-change event ends it.
+                "polling": {
+                    document.POLLING_INITIAL_SECONDS: approval_deadline,
+                    document.POLLING_MAX_SECONDS: approval_deadline,
+                    f"{document.POLLING_NOW}.$": STATE_ENTERED_TIME,
+                    document.POLLING_DEADLINE_SECONDS: approval_deadline,
+                },
+            },
+            STATUS_PATH,
         )
+        self.quality_gate_branch = Choice(
+            QUALITY_GATE_BRANCH,
+            comment="Deploys only a model the quality gate let through and the registry approved",
+        )
+        # Manual approval: Slack hears what waits and how to approve or reject it.
+        self.notify_approval_requested = tasks.status_message(NOTIFY_APPROVAL_REQUESTED)
         # Rejected: Slack hears both scores and the bound, then the run ends in ModelRejected
         # through the failure path's release of the run lock.
         self.notify_model_rejected = tasks.status_message(NOTIFY_MODEL_REJECTED)
+        # A rollback run (functions.rollback): CheckData resolved an earlier approved package;
+        # its approval-stage status document becomes $.status, which DeployModel deploys.
+        # No training, no gate.
+        self.rollback_target = Pass(
+            ROLLBACK_TARGET,
+            input_path=ROLLBACK,
+            result_path=STATUS_PATH,
+            comment="Puts the earlier approved package a rollback redeploys in $.status",
+        )
         self.deploy_model = tasks.invoke(
             DEPLOY_MODEL,
             lambdas.DEPLOY_MODEL,
             {
-                "training.$": TRAINING_PATH,
+                # The registry's package: DeployModel re-describes it and deploys it only
+                # when Approved (a rollback's Pass puts the earlier package here too).
+                "package.$": f"{STATUS_PATH}.{document.STATUS_PACKAGE}",
                 "data.$": DATA_PATH,
                 "execution": EXECUTION_NAME,
-                "polling": tasks.stage_polling(tasks.options.deployment_timeout_seconds),
+                # A guarded rollout's whole MaximumExecutionTimeout included (workflow.options).
+                "polling": tasks.stage_polling(tasks.options.deployment_deadline_seconds),
             },
             STATUS_PATH,
         )
@@ -477,9 +523,11 @@ class _FailurePath:
         self.deployment_failed = Fail(
             DEPLOYMENT_FAILED,
             error=errors.ERROR_DEPLOYMENT_FAILED,
-            cause="Training completed but the new model is not serving: the endpoint keeps "
-            "serving the previous model (or, when it is not InService, needs attention); the "
-            "marker is untouched so the data is retried next run. Slack has the details.",
+            cause="The model this run deployed (newly trained, or the earlier approved package a "
+            "rollback redeploys) is not serving: the endpoint keeps serving the previous model "
+            "(or, when it is not InService, needs attention); the marker is untouched, so a "
+            "training run's data is retried next run and a rollback can be started again. "
+            "Slack has the details.",
         )
         self.evaluation_failed = Fail(
             EVALUATION_FAILED,
@@ -488,6 +536,11 @@ class _FailurePath:
             "after the holdout, an empty holdout, no test metric, the endpoint failing to "
             "answer): nothing was deployed, the endpoint keeps serving the previous model and "
             "the marker is untouched. Slack and the execution history have the reason.",
+        )
+        # The registry's Rejected (a person, or the approval deadline passing): the cause is
+        # the status message, which names who or what rejected it and why.
+        self.model_not_approved = Fail(
+            MODEL_NOT_APPROVED, error=errors.ERROR_MODEL_NOT_APPROVED, cause_path=STATUS_MESSAGE
         )
         self.model_rejected = Fail(
             MODEL_REJECTED,
@@ -515,11 +568,21 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
             _string_is(DECISION, document.DECISION_TRAIN), main.start_training_job
         )
         .when(_string_is(DECISION, document.DECISION_RUN_IN_PROGRESS), main.notify_run_in_progress)
+        # DeployModel reads the package from it: a document without one cannot be deployed.
+        .when(
+            Condition.and_(
+                _string_is(DECISION, document.DECISION_ROLLBACK),
+                Condition.is_present(ROLLBACK_PACKAGE),
+            ),
+            main.rollback_target,
+        )
+        .when(_string_is(DECISION, document.DECISION_ROLLBACK), failure.status_unreadable)
         .when(Condition.or_(_files_ignored(), _marker_repaired()), main.notify_ignored)
         .otherwise(main.no_new_data)
     )
     _carry_on(main.notify_ignored, main.no_new_data)
     _carry_on(main.notify_run_in_progress, main.another_run)
+    main.rollback_target.next(main.deploy_model)
 
     main.start_training_job.next(main.notify_slack)
     _carry_on(main.notify_slack, main.notify_slack_branch)
@@ -542,20 +605,38 @@ def _wire_main_path(main: _MainPath, loop: _WaitLoop, failure: _FailurePath) -> 
             failure.release_run_lock,
         )
         .when(_status_in(status.STAGE_DEPLOYMENT, status.ENDPOINT_FAILED), failure.release_run_lock)
+        # The approval decided: Approved deploys; Rejected (a person, the deadline) ends the
+        # run in ModelNotApproved through the lock's release.
+        .when(_approved(), main.deploy_model)
+        .when(_status_in(status.STAGE_APPROVAL, status.APPROVAL_FAILED), failure.release_run_lock)
         .when(Condition.not_(_readable_status()), failure.status_unreadable)
         # Not final: the training just started, or a status this code does not know yet.
         .otherwise(loop.check_status_wait)
     )
 
-    main.job_completed.next(main.evaluate_model).next(main.quality_gate_branch)
+    main.job_completed.next(main.evaluate_model).next(main.register_model)
+    main.register_model.next(main.quality_gate_branch)
+    gate_deploys = _string_is(GATE_DECISION, document.GATE_DEPLOY)
     (
         main.quality_gate_branch.when(
-            _string_is(GATE_DECISION, document.GATE_DEPLOY), main.deploy_model
+            _string_is(GATE_DECISION, document.GATE_REJECT), main.notify_model_rejected
         )
-        .when(_string_is(GATE_DECISION, document.GATE_REJECT), main.notify_model_rejected)
+        .when(
+            Condition.and_(gate_deploys, _approved()),
+            main.deploy_model,
+        )
+        .when(
+            Condition.and_(
+                gate_deploys,
+                _status_in(status.STAGE_APPROVAL, status.APPROVAL_WAITING),
+                _readable_status(),
+            ),
+            main.notify_approval_requested,
+        )
         .otherwise(failure.evaluation_unreadable)
     )
     _carry_on(main.notify_model_rejected, failure.release_run_lock)
+    _carry_on(main.notify_approval_requested, loop.check_status_wait)
     main.deploy_model.next(main.notify_deployment_started)
     _carry_on(main.notify_deployment_started, loop.check_status_wait)
 
@@ -572,11 +653,12 @@ def _wire_wait_loop(
     loop.check_status_wait.catch([Errors.TIMEOUT], loop.get_status, result_path=WAKE_PATH)
     loop.check_status_wait.next(loop.get_status).next(loop.check_status_branch)
     terminal = Condition.or_(
-        _status_in(status.STAGE_TRAINING, status.TERMINAL_STATUSES[status.STAGE_TRAINING]),
-        _status_in(status.STAGE_DEPLOYMENT, status.TERMINAL_STATUSES[status.STAGE_DEPLOYMENT]),
+        *(_status_in(stage, status.TERMINAL_STATUSES[stage]) for stage in status.STAGES)
     )
     (
         loop.check_status_branch.when(Condition.not_(_readable_status()), failure.status_unreadable)
+        # Approved: deploy now (DeployModel's own message announces it).
+        .when(_approved(), main.deploy_model)
         .when(terminal, main.notify_slack)
         .when(_deadline_passed(), failure.status_check_timed_out)
         .when(
@@ -587,6 +669,10 @@ def _wire_wait_loop(
             _polls_used_up(status.STAGE_DEPLOYMENT, options.deployment_poll_cap),
             failure.status_check_timed_out,
         )
+        .when(
+            _polls_used_up(status.STAGE_APPROVAL, options.approval_poll_cap),
+            failure.status_check_timed_out,
+        )
         .otherwise(loop.check_status_wait)
     )
 
@@ -594,7 +680,13 @@ def _wire_wait_loop(
 def _wire_failure_path(failure: _FailurePath, main: _MainPath, loop: _WaitLoop) -> None:
     # Every task that does the work hands an error its retries did not cure to NotifyFailure;
     # those that can fail while the run's training job runs stop it first.
-    for task in (main.check_data, main.evaluate_model, main.deploy_model, main.update_parameters):
+    for task in (
+        main.check_data,
+        main.evaluate_model,
+        main.register_model,
+        main.deploy_model,
+        main.update_parameters,
+    ):
         task.catch([Errors.ALL], failure.notify_failure, result_path=ERROR_PATH)
     for task in (main.start_training_job, loop.check_status_wait, loop.get_status):
         task.catch([Errors.ALL], failure.stop_training_branch, result_path=ERROR_PATH)
@@ -635,7 +727,22 @@ def _wire_failure_path(failure: _FailurePath, main: _MainPath, loop: _WaitLoop) 
             ),
             failure.evaluation_failed,
         )
-        .when(Condition.is_present(TRAINING_PATH), failure.deployment_failed)
+        .when(
+            Condition.and_(
+                _status_in(status.STAGE_APPROVAL, status.APPROVAL_FAILED),
+                Condition.is_present(STATUS_MESSAGE),
+                Condition.is_string(STATUS_MESSAGE),
+            ),
+            failure.model_not_approved,
+        )
+        # A rollback trains nothing: what fails after CheckData is its deployment.
+        .when(
+            Condition.or_(
+                Condition.is_present(TRAINING_PATH),
+                _string_is(DECISION, document.DECISION_ROLLBACK),
+            ),
+            failure.deployment_failed,
+        )
         .otherwise(failure.job_failed)
     )
 
@@ -678,6 +785,15 @@ def _readable_status() -> Condition:
         Condition.is_numeric(POLL_TIMEOUT),
         Condition.is_present(DEADLINE_PASSED),
         Condition.is_boolean(DEADLINE_PASSED),
+    )
+
+
+def _approved() -> Condition:
+    """The registry approved the package, and the document carries it (DeployModel's input:
+    a missing path would fail the run with States.Runtime, which no Catch handles)."""
+    return Condition.and_(
+        _status_in(status.STAGE_APPROVAL, status.APPROVAL_SUCCEEDED),
+        Condition.is_present(PACKAGE),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract import document
-from contract.status import ENDPOINT_SUCCEEDED, KNOWN_STATUSES, STAGE_DEPLOYMENT
+from contract.status import ENDPOINT_SUCCEEDED, KNOWN_STATUSES, STAGE_APPROVAL, STAGE_DEPLOYMENT
 from workflow import pipeline
 from workflow.asl import StateMachine, StatesError
 
@@ -27,8 +27,9 @@ def status_document(
     poll_count: int = 1,
     deadline_passed: bool = False,
 ) -> dict[str, Any]:
-    """A state document as it stands after GetStatus (or StartTrainingJob/DeployModel)."""
-    return {
+    """A state document as it stands after GetStatus (or StartTrainingJob/RegisterModel/
+    DeployModel); the approval stage's carries its model package."""
+    state_document = {
         document.KEY_DATA: {
             document.DATA_DECISION: document.DECISION_TRAIN,
             document.DATA_NEWEST_DATE: "2026-01-02",
@@ -46,6 +47,11 @@ def status_document(
             },
         },
     }
+    if stage == STAGE_APPROVAL:
+        name = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/dev--linear-learner/1"
+        state_document[document.KEY_STATUS][document.STATUS_NAME] = name
+        state_document[document.KEY_STATUS][document.STATUS_PACKAGE] = {document.PACKAGE_ARN: name}
+    return state_document
 
 
 def route(machine: StateMachine, state: str, document: Any) -> str:

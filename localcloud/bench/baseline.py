@@ -13,8 +13,11 @@ from contract.document import (
     DATA_ALLOW_OLDER_WINDOW,
     DECISION_NO_NEW_DATA,
     DECISION_TRAIN,
+    EVALUATION_DECISION,
+    GATE_DEPLOY,
     KEY_DATA,
     KEY_DEPLOYMENT,
+    KEY_EVALUATION,
     KEY_MARKER,
     KEY_NOTIFICATION,
     KEY_STATUS,
@@ -23,6 +26,7 @@ from contract.document import (
     POLLING_INITIAL_SECONDS,
     POLLING_MAX_SECONDS,
     POLLING_NOW,
+    STATUS_PACKAGE,
 )
 from contract.errors import ERROR_DEPLOYMENT_FAILED, ERROR_TRAINING_FAILED
 from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
@@ -41,6 +45,7 @@ from workflow.asl import (
 )
 
 ORIGINAL_POLL_SECONDS = 60
+BASELINE_ALWAYS_DEPLOYS = "AlwaysDeploy"
 # The only statuses the original Choice rules named.
 ORIGINAL_WAITING = {STAGE_TRAINING: ("InProgress",), STAGE_DEPLOYMENT: ("Creating", "Updating")}
 ORIGINAL_TERMINAL = {
@@ -100,7 +105,7 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
         p.DEPLOY_MODEL,
         lambdas.DEPLOY_MODEL,
         {
-            "training.$": f"$.{KEY_TRAINING}",
+            "package.$": f"$.{KEY_STATUS}.{STATUS_PACKAGE}",
             "data.$": f"$.{KEY_DATA}",
             "execution": p.EXECUTION_NAME,
             "polling": polling,
@@ -108,10 +113,36 @@ def build_baseline(model_name: str = "linear-learner") -> StateMachine:
         f"$.{KEY_STATUS}",
     )
     deploy_model.next(notify_slack)
+    # Our DeployModel deploys only a registered, approved package: the baseline registers
+    # its model through our RegisterModel (the bench's first stack approves automatically),
+    # with the deploy decision the original took unconditionally (it had no quality gate).
+    # Two transitions the original did not have, in ~225.
+    register_model = task(
+        p.REGISTER_MODEL,
+        lambdas.REGISTER_MODEL,
+        {
+            "data.$": f"$.{KEY_DATA}",
+            "training.$": f"$.{KEY_TRAINING}",
+            "evaluation.$": f"$.{KEY_EVALUATION}",
+            "execution": p.EXECUTION,
+            "polling": polling,
+        },
+        f"$.{KEY_STATUS}",
+    )
+    register_model.next(deploy_model)
+    always_deploy = Pass(
+        BASELINE_ALWAYS_DEPLOYS,
+        parameters={
+            EVALUATION_DECISION: GATE_DEPLOY,
+            "reason": "the original sample deployed every trained model (no quality gate)",
+        },
+        result_path=f"$.{KEY_EVALUATION}",
+    )
+    always_deploy.next(register_model)
     job_completed = Pass(
         p.JOB_COMPLETED, input_path=f"$.{KEY_STATUS}", result_path=f"$.{KEY_TRAINING}"
     )
-    job_completed.next(deploy_model)
+    job_completed.next(always_deploy)
     get_status = task(
         p.GET_STATUS,
         lambdas.GET_STATUS,

@@ -249,6 +249,8 @@ def _check_dataenvironment(window_days: int) -> dict[str, str]:
         lambdas.RUN_TIMEOUT_SECONDS.name: str(PipelineOptions().state_machine_timeout_seconds),
         # No endpoint yet in the bench: one DescribeEndpoint, answered "not found".
         lambdas.ENDPOINT_NAME.name: _NAMES.endpoint,
+        # Read by a rollback run only (functions.rollback): the bench's run trains.
+        lambdas.MODEL_PACKAGE_GROUP.name: _NAMES.model_package_group,
     }
 
 

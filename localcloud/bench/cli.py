@@ -11,6 +11,8 @@ docs/performance.md.
   embedded runtime, against the original topology (localcloud.bench.baseline) deployed
   alongside with the same functions; training of 10 min, 1 h, 24 h and 28 days + a 10-minute
   deployment, in virtual time (localcloud.bench.orchestration).
+- Guarded rollout: what a canary adds to a prod run (1 h and 24 h of training, gate, manual
+  approval), against the same run updating all at once (localcloud.bench.rollout).
 - CheckData's S3 calls for a 730-day window over 3,650 daily files (localcloud.bench.check_data).
 - `make demo` and test-suite wall time, handler import time vs `import boto3`, package size
   (localcloud.bench.speed).
@@ -43,6 +45,7 @@ from localcloud.bench.report import (
     speed_rows,
 )
 from localcloud.bench.results import Row, format_table, write_json
+from localcloud.bench.rollout import DAY, HOUR, measure_rollout, rollout_rows
 from localcloud.bench.speed import (
     ImportTimes,
     measure_imports,
@@ -114,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     progress("orchestration: deploying dev and prod + the baseline into the embedded AWS")
     orchestration, environments, region = measure_orchestration(args.quick, progress)
+    progress("guarded rollout: prod, a canary model next to an all-at-once one")
+    guarded = measure_rollout(progress, durations=(HOUR,) if args.quick else (HOUR, DAY))
     progress("CheckData: 730-day window, 3,650 daily files")
     check_data = measure_check_data()
     progress("cold-start proxy: handler imports vs import boto3 (fresh interpreters)")
@@ -133,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"the test suite failed (exit {tests.exit_code}): {tests.tail}")
 
     rows: list[Row] = orchestration_rows(orchestration, notes)
+    rows += rollout_rows(guarded)
     rows += check_data_rows(check_data)
     rows += speed_rows(demo, tests, imports, package)
     all_runs = [*orchestration.runs.values(), *orchestration.lag.values()]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from contract import lambdas
+from contract import lambdas, names, registry
 from contract.document import KEY_TRAINING
 from contract.limits import SAGEMAKER_MAX_RUNTIME_SECONDS
 from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING, TERMINAL_STATUSES
@@ -214,7 +214,8 @@ class OrchestrationBench:
                 input=json.dumps({"force": True}),
             )["executionArn"]
             run = Run(str(arn), name, model)
-            described = cloud.wait(run)[0]
+            # A stack that approves manually (prod) waits for a person: one approves at once.
+            described = cloud.wait(run, on_idle=lambda: _approve_waiting_packages(cloud, model))[0]
             # Deliver what is due at this very instant (a state change published as the run
             # ended), so that it is counted with this run, not the next.
             cloud.clock.advance(0)
@@ -281,6 +282,21 @@ class OrchestrationBench:
                 body.encode(),
                 disable_notification=True,
             )
+
+
+def _approve_waiting_packages(cloud: LocalCloud, model: ModelStack) -> None:
+    """What a person does on a manual-approval stack: approve what waits in the registry."""
+    sagemaker = cloud.client("sagemaker", model.region)
+    group = names.model_package_group_name(model.stack, model.model)
+    waiting = sagemaker.list_model_packages(
+        ModelPackageGroupName=group, ModelApprovalStatus=registry.PENDING_MANUAL_APPROVAL
+    )["ModelPackageSummaryList"]
+    for package in waiting:
+        sagemaker.update_model_package(
+            ModelPackageArn=package["ModelPackageArn"],
+            ModelApprovalStatus=registry.APPROVED,
+            ApprovalDescription="approved at once by the bench's operator",
+        )
 
 
 def _entered(events: list[dict[str, Any]]) -> list[tuple[str, datetime]]:

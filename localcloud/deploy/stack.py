@@ -31,7 +31,7 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 
-from localcloud.deploy import alarms, pipeline  # noqa: F401 - they register creators
+from localcloud.deploy import alarms, pipeline, registry  # noqa: F401 - they register creators
 from localcloud.deploy.calls import ProviderFunctions
 from localcloud.deploy.providers import PROVIDER_TYPE, ProviderRefused, Providers
 from localcloud.deploy.pulumi_program import ProgramFailed, ProgramRun, run_program, unwrap_secrets

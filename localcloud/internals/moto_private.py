@@ -17,7 +17,10 @@ moto is checked in one place. Who uses what (and which private members it relies
 - `localcloud.sagemaker.*`: `sagemaker_models.utcnow`; `SageMakerResponse` (its
   `sagemaker_backend`, `params`, `_get_param`) and `SageMakerRuntimeResponse.invoke_endpoint`;
   `SageMakerModelBackend`'s training-job and endpoint methods (replaced) and its stores;
-  `FakeTrainingJob`, `FakeEndpoint` (subclassed), `FakeEndpointConfig`; the S3 backend
+  `FakeTrainingJob`, `FakeEndpoint` (subclassed), `FakeEndpointConfig`; `ModelPackage`,
+  `ModelPackageGroup`, `arn_formatter` and the backend's `model_packages`,
+  `model_package_groups`, `model_package_name_mapping`, `create_model`,
+  `_get_resource_from_arn` (the registry); STS's `get_caller_identity`; the S3 backend
   (`s3_backends`, `get_object`, `get_bucket`, `put_object`); moto's exception classes,
   which its serializer turns into AWS errors.
 - `localcloud.awslambda.runtime`: `LambdaFunction.invoke` and `._invoke_lambda` (replaced),
@@ -34,6 +37,10 @@ moto is checked in one place. Who uses what (and which private members it relies
   (`get_function`: LoggingConfig), `s3_backends` (`get_bucket_notification_configuration`).
 - `localcloud.session.serve`: `ThreadedMotoServer` (subclassed: `_server_entry`,
   `_server_ready_event`).
+- `localcloud.cloudwatch`: `cloudwatch_backends` (`put_metric_data`, `alarms`, `metric_data`),
+  `CloudWatchAlarm` (its metric members, `update_state`, `state_updated_timestamp`),
+  `MetricDatum` (`namespace`, `name`, `dimensions`, `timestamp`, `value`, `unit`);
+  `CloudWatchResponse.describe_alarms` (wrapped) and `describe_alarm_history` (added).
 - `localcloud.bench`: `DEFAULT_ACCOUNT_ID`, `s3_backends` (seeding data without HTTP).
 
 `patched()` lists the class and module attributes localcloud replaces; the tests check that
@@ -50,6 +57,9 @@ from typing import TYPE_CHECKING, Any
 
 import moto.stepfunctions.models as stepfunctions_models
 from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.cloudwatch.models import Alarm as CloudWatchAlarm
+from moto.cloudwatch.models import CloudWatchBackend, MetricDatum, cloudwatch_backends
+from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.exceptions import JsonRESTError, ServiceException
 from moto.core.models import MockAWS
@@ -66,9 +76,12 @@ from moto.sagemaker.models import (
     FakeEndpoint,
     FakeEndpointConfig,
     FakeTrainingJob,
+    ModelPackage,
+    ModelPackageGroup,
     SageMakerModelBackend,
 )
 from moto.sagemaker.responses import SageMakerResponse
+from moto.sagemaker.utils import arn_formatter as sagemaker_arn
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from moto.scheduler.models import EventBridgeSchedulerBackend, scheduler_backends
 from moto.sqs.models import sqs_backends  # a failed async invocation's destination
@@ -85,6 +98,7 @@ from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend import execution as parser_execution
 from moto.stepfunctions.parser.backend import execution_worker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.sts.models import sts_backends
 from moto.utilities.arns import parse_arn
 from moto.utilities.utils import get_partition
 
@@ -98,6 +112,9 @@ __all__ = [
     "INTERPRETER_TIME_MODULES",
     "WRITTEN_AGAINST",
     "ActionResult",
+    "CloudWatchAlarm",
+    "CloudWatchBackend",
+    "CloudWatchResponse",
     "EmptyResult",
     "EventBridgeSchedulerBackend",
     "EventsRule",
@@ -108,8 +125,11 @@ __all__ = [
     "IAMPolicy",
     "JsonRESTError",
     "LambdaFunction",
+    "MetricDatum",
     "MissingBucket",
     "MockAWS",
+    "ModelPackage",
+    "ModelPackageGroup",
     "PermissionResult",
     "ResourceInUseException",
     "SageMakerModelBackend",
@@ -120,6 +140,8 @@ __all__ = [
     "SimpleSystemManagerBackend",
     "StepFunctionsParserBackend",
     "ThreadedMotoServer",
+    "caller_identity",
+    "cloudwatch_backends",
     "events_backends",
     "execution_worker",
     "get_partition",
@@ -132,6 +154,7 @@ __all__ = [
     "patched",
     "result_path",
     "s3_backends",
+    "sagemaker_arn",
     "sagemaker_models",
     "scheduler_backends",
     "sqs_backends",
@@ -174,6 +197,16 @@ INTERPRETER_DATETIME_MODULES = (
 )
 
 
+def caller_identity(response: Any) -> tuple[str, str]:
+    """(UserId, Arn) of a request's caller as moto's STS GetCallerIdentity names it: the IAM
+    user or assumed role moto issued the request's access key to, else moto's default user."""
+    account, region = response.current_account, response.region
+    user_id, arn, _ = sts_backends[account][get_partition(region)].get_caller_identity(
+        response.get_access_key(), region
+    )
+    return str(user_id), str(arn)
+
+
 def interpreter_module(name: str) -> ModuleType:
     """A module of the interpreter, by its name under `moto.stepfunctions.parser`."""
     return importlib.import_module(_INTERPRETER + name)
@@ -208,12 +241,22 @@ def patched() -> list[tuple[object, str]]:
         (sagemaker_models, "utcnow"),
         (SageMakerResponse, "create_training_job"),
         (SageMakerModelBackend, "describe_training_job"),
+        (SageMakerModelBackend, "create_model"),
+        (SageMakerModelBackend, "_get_resource_from_arn"),
+        (SageMakerResponse, "create_model_package_group"),
+        (SageMakerResponse, "describe_model_package_group"),
+        (SageMakerResponse, "create_model_package"),
+        (SageMakerResponse, "describe_model_package"),
+        (SageMakerResponse, "update_model_package"),
+        (SageMakerResponse, "list_model_packages"),
+        (SageMakerResponse, "list_model_package_groups"),
         (SageMakerModelBackend, "create_endpoint"),
         (SageMakerModelBackend, "delete_endpoint"),
         (SageMakerModelBackend, "describe_endpoint"),
         (SageMakerModelBackend, "list_endpoints"),
         (SageMakerModelBackend, "list_training_jobs"),
         (SageMakerRuntimeResponse, "invoke_endpoint"),
+        (CloudWatchResponse, "describe_alarms"),
         (LambdaFunction, "invoke"),
         (LambdaFunction, "_invoke_lambda"),
         (EventsRule, "send_to_targets"),

@@ -263,6 +263,10 @@ FAULTS: list[tuple[str, Callable[[ProbeStack, date], Act]]] = [
         ),
     ),
     ("endpoint invocation fails (the quality gate)", _fault("endpoint-invocation-fails")),
+    # On dev (allAtOnce) nothing rolls the new model back: the run ends as usual, the tidy's
+    # fault clear heals the variant. prod's canary rollback is tests/e2e's concern.
+    ("the new model answers 5XX", _fault("canary-5xx")),
+    ("the new model answers slowly", _fault("canary-slow")),
     ("training event lost", _fault("training-event-lost")),
     ("endpoint event lost", _fault("endpoint-event-lost")),
     *[

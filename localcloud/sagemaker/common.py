@@ -29,6 +29,8 @@ NAME_MAX = 63
 SOURCE = "aws.sagemaker"
 TRAINING_STATE_CHANGE = "SageMaker Training Job State Change"
 ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
+ENDPOINT_DEPLOYMENT_STATE_CHANGE = "SageMaker Endpoint Deployment State Change"
+MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 
 
 class StoreError(Exception):

@@ -10,6 +10,10 @@ working on it) and driven here:
                                                     \\--> UpdateRollbackFailed
     DeleteEndpoint  Deleting --min(T, 60 s)--> gone
 
+UpdateEndpoint with a DeploymentConfig runs SageMaker's blue/green traffic shifting with
+auto-rollback instead (`localcloud.sagemaker.rollout`). Every InvokeEndpoint records
+SageMaker's invocation metrics in CloudWatch (`localcloud.sagemaker.invocation_metrics`).
+
 T is `transition_seconds`. During Updating and RollingBack the OLD config keeps answering
 InvokeEndpoint (SageMaker's blue/green update: "there is no availability loss");
 DescribeEndpoint shows the old EndpointConfigName and the new one under
@@ -20,14 +24,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from localcloud.clock import Clock, Timer
+from localcloud.cloudwatch.alarms import AlarmEvaluator, AlarmNotEvaluable, UnknownAlarm
 from localcloud.internals.moto_private import FakeEndpoint, SageMakerModelBackend
-from localcloud.sagemaker import hosting, linear
+from localcloud.sagemaker import deployment_config, hosting, invocation_metrics, linear
 from localcloud.sagemaker.common import (
+    ENDPOINT_DEPLOYMENT_STATE_CHANGE,
     ENDPOINT_STATE_CHANGE,
     Emit,
     RuntimeValidationError,
@@ -38,6 +45,8 @@ from localcloud.sagemaker.common import (
     tag_map,
     validation_error,
 )
+from localcloud.sagemaker.rollout import BlueGreen
+from localcloud.sagemaker.variant_faults import VariantFault
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +63,7 @@ class LocalEndpoint(FakeEndpoint):
     failure_reason: str | None  # type: ignore[assignment]  # moto declares it always None
     production_variants: list[dict[str, Any]] | None  # type: ignore[assignment]  # None: undeployed
     pending_deployment_summary: dict[str, Any] | None
+    last_deployment_config: dict[str, Any] | None
 
     def is_created(self) -> bool:  # CloudFormationModel's abstract member
         return True
@@ -71,6 +81,11 @@ class Invocation:
     records: int
     ok: bool
     error: str | None = None
+    model_latency_seconds: float = 0.0  # what ModelLatency recorded (an injected delay too)
+
+    @property
+    def answered_at(self) -> float:
+        return self.at + self.model_latency_seconds
 
 
 @dataclass
@@ -79,13 +94,25 @@ class _Endpoint:
     backend: SageMakerModelBackend
     serving: hosting.Deployment | None = None
     timers: list[Timer] = field(default_factory=list)
+    rollout: BlueGreen | None = None  # a blue/green deployment in progress
+    # Misbehaviour of the variant a configuration deploys (canary-5xx, canary-slow).
+    variant_faults: dict[str, VariantFault] = field(default_factory=dict)
 
 
 class Endpoints:
     """Create/Update/Delete of endpoints, InvokeEndpoint, fault controls and records."""
 
-    def __init__(self, clock: Clock, lock: threading.RLock, emit: Emit, transition_seconds: float):
+    def __init__(
+        self,
+        clock: Clock,
+        lock: threading.RLock,
+        emit: Emit,
+        transition_seconds: float,
+        alarms: AlarmEvaluator | None = None,
+    ):
         self._clock = clock
+        self.clock = clock
+        self.alarms = alarms or AlarmEvaluator(clock)
         self._lock = lock
         self._emit = emit
         self.transition_seconds = transition_seconds
@@ -93,6 +120,7 @@ class Endpoints:
         self._fail_creation: deque[str | None] = deque()
         self._fail_update: deque[tuple[str, str | None]] = deque()
         self._fail_invocation: deque[str] = deque()
+        self._new_variant_faults: deque[VariantFault] = deque()
         self.invocations: list[Invocation] = []
 
     # --- controls -----------------------------------------------------------------------------
@@ -122,15 +150,31 @@ class Endpoints:
         with self._lock:
             return len(self._fail_invocation)
 
+    def fail_next_new_variant(self, fault: VariantFault) -> None:
+        """The new variant of the next UpdateEndpoint misbehaves as `fault` says."""
+        with self._lock:
+            self._new_variant_faults.append(fault)
+
+    def pending_new_variant_faults(self) -> dict[str, int]:
+        with self._lock:
+            pending = dict.fromkeys(VariantFault.KINDS, 0)
+            for fault in self._new_variant_faults:
+                pending[fault.kind] += 1
+            return pending
+
     def clear_faults(self) -> int:
         """Drop the injected faults no CreateEndpoint/UpdateEndpoint/InvokeEndpoint has
         consumed yet."""
         with self._lock:
             pending = len(self._fail_creation) + len(self._fail_update)
-            pending += len(self._fail_invocation)
+            pending += len(self._fail_invocation) + len(self._new_variant_faults)
             self._fail_creation.clear()
             self._fail_update.clear()
             self._fail_invocation.clear()
+            self._new_variant_faults.clear()
+            # A misbehaving variant already deployed behaves again: test isolation.
+            for record in self._records.values():
+                record.variant_faults.clear()
             return pending
 
     def cancel_all(self) -> None:
@@ -162,6 +206,7 @@ class Endpoints:
             endpoint.endpoint_status = "Creating"
             endpoint.production_variants = None  # nothing is deployed yet
             endpoint.pending_deployment_summary = hosting.pending_summary(backend, config, now)
+            endpoint.last_deployment_config = None
             backend.endpoints[name] = endpoint
             record = _Endpoint(endpoint, backend)
             self._records[endpoint.arn] = record
@@ -177,7 +222,13 @@ class Endpoints:
             self._changed(record)
             return endpoint
 
-    def update(self, backend: SageMakerModelBackend, name: str, config_name: str) -> str:
+    def update(
+        self,
+        backend: SageMakerModelBackend,
+        name: str,
+        config_name: str,
+        requested_deployment: dict[str, Any] | None = None,
+    ) -> str:
         with self._lock:
             record = self._record(backend, name)
             config = hosting.config_of(backend, config_name)
@@ -187,11 +238,14 @@ class Endpoints:
                 raise validation_error(f'Cannot update in-progress endpoint "{endpoint.arn}".')
             if status not in ("InService", "UpdateRollbackFailed"):
                 raise validation_error(f'Cannot update failed endpoint "{endpoint.arn}".')
+            if requested_deployment is not None:
+                return self._blue_green(record, config_name, requested_deployment)
             now = moto_now(self._clock)
             endpoint.endpoint_status = "Updating"
             endpoint.last_modified_time = now
             endpoint.pending_deployment_summary = hosting.pending_summary(backend, config, now)
             outcome = self._fail_update.popleft() if self._fail_update else None
+            self._arm_new_variant(record, config_name)
             self._later(
                 record,
                 self.transition_seconds,
@@ -201,6 +255,47 @@ class Endpoints:
             self._changed(record)
             return str(endpoint.arn)
 
+    def _blue_green(self, record: _Endpoint, config_name: str, requested: dict[str, Any]) -> str:
+        """UpdateEndpoint with a DeploymentConfig: validated before anything changes."""
+        backend = record.backend
+        variants = hosting.config_of(backend, config_name).production_variants
+        if len(variants) != 1:
+            raise validation_error(
+                "localcloud's SageMaker shifts traffic for endpoint configurations with one "
+                f"production variant; {config_name} has {len(variants)}."
+            )
+        instance_count = int(variants[0].get("InitialInstanceCount") or 1)
+
+        def alarm_problem(alarm_name: str) -> str | None:
+            try:
+                alarm = self.alarms.find(backend.account_id, backend.region_name, alarm_name)
+                self.alarms.check_evaluable(alarm)
+            except UnknownAlarm as error:
+                return str(error)
+            except AlarmNotEvaluable as error:
+                return str(error)
+            return None
+
+        policy = deployment_config.parse(requested, instance_count, alarm_problem)
+        outcome = self._fail_update.popleft() if self._fail_update else None
+        self._arm_new_variant(record, config_name)
+        rollout = BlueGreen(
+            host=self,
+            record=record,
+            policy=policy,
+            config_name=config_name,
+            instance_count=instance_count,
+            steps=policy.steps(instance_count),
+            started=self._clock.now(),
+        )
+        record.rollout = rollout
+        rollout.start(outcome)
+        return str(record.endpoint.arn)
+
+    def _arm_new_variant(self, record: _Endpoint, config_name: str) -> None:
+        if self._new_variant_faults:
+            record.variant_faults[config_name] = self._new_variant_faults.popleft()
+
     def delete(self, backend: SageMakerModelBackend, name: str) -> None:
         with self._lock:
             record = self._record(backend, name)
@@ -209,6 +304,7 @@ class Endpoints:
                 raise validation_error(f'Cannot update in-progress endpoint "{endpoint.arn}".')
             _cancel(record)
             record.serving = None
+            record.rollout = None
             endpoint.endpoint_status = "Deleting"
             endpoint.last_modified_time = moto_now(self._clock)
             self._later(
@@ -229,32 +325,70 @@ class Endpoints:
         content_type: str,
         accept: str | None,
     ) -> tuple[bytes, str, str]:
+        received = time.perf_counter_ns()
         with self._lock:
             arn = FakeEndpoint.arn_formatter(name, account, region)
             record = self._records.get(arn)
             status = record.endpoint.endpoint_status if record is not None else None
             serving = record.serving if record is not None and status in SERVING else None
             at = self._clock.now()
-            if serving is None:
+            if record is None or serving is None:
                 self.invocations.append(
                     Invocation(at, name, status, None, None, 0, False, "not found")
                 )
                 raise RuntimeValidationError(f"Endpoint {name} of account {account} not found.")
-            config, variant = serving.config_name, serving.variant
+            # During a blue/green deployment the new fleet answers its share of requests.
+            answering = record.rollout.route(serving) if record.rollout else serving
+            config, variant = answering.config_name, answering.variant
+            fault = record.variant_faults.get(config)
+            metrics = invocation_metrics.Measure(received)
             try:
+                metrics.container_started()
                 if self._fail_invocation:
                     # The model container failing (a crash, out of memory): SageMaker's
                     # ModelError with the container's 500.
                     raise linear.InferenceError(500, self._fail_invocation.popleft())
-                rows = linear.parse_request(body, content_type, serving.model.feature_dim)
+                if fault is not None:
+                    fault.strike(metrics)  # raises its 500, or answers late
+                rows = linear.parse_request(body, content_type, answering.model.feature_dim)
+                predictions = answering.model.predict(rows)
+                answer, answer_type = linear.render_predictions(predictions, accept)
             except linear.InferenceError as error:
+                metrics.container_answered(error.status)
+                metrics.record(record.backend, name, variant, moto_now(self._clock))
                 self.invocations.append(
-                    Invocation(at, name, status, config, variant, 0, False, str(error))
+                    Invocation(
+                        at,
+                        name,
+                        status,
+                        config,
+                        variant,
+                        0,
+                        False,
+                        str(error),
+                        metrics.model_latency_seconds,
+                    )
                 )
                 raise hosting.model_error(account, region, name, error) from error
-            answer, answer_type = linear.render_predictions(serving.model.predict(rows), accept)
-            self.invocations.append(Invocation(at, name, status, config, variant, len(rows), True))
-            return answer, answer_type, variant
+            metrics.container_answered(200)
+            metrics.record(record.backend, name, variant, moto_now(self._clock))
+            self.invocations.append(
+                Invocation(
+                    at,
+                    name,
+                    status,
+                    config,
+                    variant,
+                    len(rows),
+                    True,
+                    None,
+                    metrics.model_latency_seconds,
+                )
+            )
+        # A slow answer takes its virtual time for a caller taking part in the simulation.
+        if metrics.injected_delay_seconds and self._clock.is_actor():
+            self._clock.sleep(metrics.injected_delay_seconds)
+        return answer, answer_type, variant
 
     # --- transitions --------------------------------------------------------------------------
     def _created(self, record: _Endpoint, injected: bool, reason: str | None) -> None:
@@ -322,14 +456,16 @@ class Endpoints:
         self._records.pop(endpoint.arn, None)
 
     # --- helpers ------------------------------------------------------------------------------
-    def _later(self, record: _Endpoint, delay: float, what: str, action: Any) -> None:
+    def _later(self, record: _Endpoint, delay: float, what: str, action: Any) -> Timer:
         def fire() -> None:
             with self._lock:
                 if self._records.get(record.endpoint.arn) is record:
                     action()
 
         name = record.endpoint.endpoint_name
-        record.timers.append(self._clock.call_later(delay, fire, f"endpoint {name} {what}"))
+        timer = self._clock.call_later(delay, fire, f"endpoint {name} {what}")
+        record.timers.append(timer)
+        return timer
 
     def _record(self, backend: SageMakerModelBackend, name: str) -> _Endpoint:
         endpoint = backend.endpoints.get(name)
@@ -340,6 +476,18 @@ class Endpoints:
         return record
 
     def _changed(self, record: _Endpoint) -> None:
+        self._publish(record, ENDPOINT_STATE_CHANGE, self._detail(record))
+
+    def _deployment_changed(self, record: _Endpoint, *, pending: bool) -> None:
+        """A "SageMaker Endpoint Deployment State Change": the endpoint's detail plus the
+        deployment in progress (PendingDeploymentSummary), as AWS's example shows."""
+        detail = self._detail(record)
+        summary = record.endpoint.pending_deployment_summary
+        if pending and summary is not None:
+            detail["PendingDeploymentSummary"] = event_ready(summary)
+        self._publish(record, ENDPOINT_DEPLOYMENT_STATE_CHANGE, detail)
+
+    def _detail(self, record: _Endpoint) -> dict[str, Any]:
         endpoint = record.endpoint
         detail = event_ready(
             {
@@ -355,13 +503,16 @@ class Endpoints:
             }
         )
         detail["Tags"] = tag_map(endpoint.tags)
+        return dict(detail)
+
+    def _publish(self, record: _Endpoint, detail_type: str, detail: dict[str, Any]) -> None:
         self._emit(
             StateChange(
                 record.backend.account_id,
                 record.backend.region_name,
-                ENDPOINT_STATE_CHANGE,
+                detail_type,
                 detail,
-                [endpoint.arn],
+                [record.endpoint.arn],
                 self._clock.now(),
             )
         )

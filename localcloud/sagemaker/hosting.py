@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from localcloud.internals.moto_private import FakeEndpointConfig, SageMakerModelBackend
-from localcloud.sagemaker import linear
+from localcloud.internals.moto_private import (
+    FakeEndpointConfig,
+    SageMakerModelBackend,
+    SageMakerValidationError,
+)
+from localcloud.sagemaker import linear, registry
 from localcloud.sagemaker.common import ModelError, S3Store, StoreError, validation_error
 
 
@@ -55,7 +59,7 @@ def load_deployment(backend: SageMakerModelBackend, config_name: str, now: datet
     model = backend._models.get(variant["ModelName"])
     if model is None:
         raise DeployFailed(f"Could not find model '{variant['ModelName']}'.")
-    container = model.primary_container or (model.containers or [{}])[0]
+    container = model_container(backend, model)
     url = container.get("ModelDataUrl")
     if not url:
         raise DeployFailed(f"Model {model.model_name} has no ModelDataUrl.")
@@ -72,6 +76,21 @@ def load_deployment(backend: SageMakerModelBackend, config_name: str, now: datet
         ) from error
     summaries = [variant_summary(backend, v, now) for v in config.production_variants]
     return Deployment(config_name, variant["VariantName"], loaded, summaries)
+
+
+def model_container(backend: SageMakerModelBackend, model: Any) -> dict[str, Any]:
+    """The container a Model runs: its own, or, for a Model created from a model package
+    (`ModelPackageName`), the package's InferenceSpecification container."""
+    container = dict(model.primary_container or (model.containers or [{}])[0])
+    package = container.get("ModelPackageName")
+    if not package:
+        return container
+    try:
+        return {**registry.container_of(backend, package), **container}
+    except SageMakerValidationError as error:
+        raise DeployFailed(
+            f"Could not find model package '{package}' of model {model.model_name}: {error}"
+        ) from error
 
 
 def config_of(backend: SageMakerModelBackend, name: str) -> FakeEndpointConfig:
@@ -92,8 +111,10 @@ def image_of(backend: SageMakerModelBackend, variant: dict[str, Any]) -> str | N
     model = backend._models.get(variant.get("ModelName", ""))
     if model is None:
         return None
-    container = model.primary_container or (model.containers or [{}])[0]
-    image = container.get("Image")
+    try:
+        image = model_container(backend, model).get("Image")
+    except DeployFailed:
+        return None
     return str(image) if image else None
 
 

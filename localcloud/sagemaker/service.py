@@ -10,7 +10,12 @@ patches moto (backend and response classes, so boto3 calls inside `mock_aws` rea
   and reports Linear Learner's metrics (`localcloud.sagemaker.training`);
 - CreateEndpoint / UpdateEndpoint / DeleteEndpoint deploy on the clock, with blue/green
   zero-downtime updates and rollbacks, and InvokeEndpoint computes predictions with the model
-  currently serving (`localcloud.sagemaker.endpoints`);
+  currently serving (`localcloud.sagemaker.endpoints`); UpdateEndpoint's DeploymentConfig
+  shifts traffic (canary, linear) and rolls back on its CloudWatch alarms
+  (`localcloud.sagemaker.rollout`, alarms evaluated by `localcloud.cloudwatch`), and every
+  InvokeEndpoint records SageMaker's invocation metrics;
+- model package groups and versions behave as SageMaker's Model Registry, and a Model can be
+  created from an approved package (`localcloud.sagemaker.registry`);
 - every status change is published as SageMaker's EventBridge state-change event.
 
 Models, endpoint configurations, tags and list/delete stay moto's. Timestamps moto stamps on
@@ -30,6 +35,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from localcloud.clock import Clock
+from localcloud.cloudwatch.alarms import AlarmEvaluator
 from localcloud.eventbridge.router import EventRouter
 from localcloud.internals.moto_private import (
     ActionResult,
@@ -41,7 +47,9 @@ from localcloud.internals.moto_private import (
 )
 from localcloud.sagemaker.common import SOURCE, StateChange, moto_now
 from localcloud.sagemaker.endpoints import Endpoints, Invocation
+from localcloud.sagemaker.registry import ModelRegistry
 from localcloud.sagemaker.training import DEFAULT_FAILURE, Duration, TrainingJobs
+from localcloud.sagemaker.variant_faults import VariantFault
 
 __all__ = ["Invocation", "LocalSageMaker", "StateChange"]
 
@@ -69,6 +77,7 @@ class LocalSageMaker:
         self.training = TrainingJobs(clock, self._lock, self._emit)
         self.training.duration = training_duration
         self.endpoints = Endpoints(clock, self._lock, self._emit, endpoint_transition_seconds)
+        self.registry = ModelRegistry(clock, self._lock, self._emit)
         # Every state-change event, in the order it was published.
         self.state_changes: list[StateChange] = []
 
@@ -122,6 +131,10 @@ class LocalSageMaker:
             "fail_next_endpoint_creation": creations,
             **{f"fail_next_endpoint_update:{outcome}": n for outcome, n in updates.items()},
             "fail_next_endpoint_invocation": self.endpoints.pending_invocation_faults(),
+            **{
+                f"fail_next_new_variant:{kind}": n
+                for kind, n in self.endpoints.pending_new_variant_faults().items()
+            },
         }
 
     def fail_next_endpoint_invocation(
@@ -130,6 +143,16 @@ class LocalSageMaker:
         """The next InvokeEndpoint on an endpoint that serves fails: its model container
         answers 500, which SageMaker reports as a ModelError."""
         self.endpoints.fail_next_invocation(reason)
+
+    def fail_next_new_variant(self, fault: VariantFault) -> None:
+        """The variant the next UpdateEndpoint deploys misbehaves: answers 5XX (a ModelError)
+        or slowly for `fault.share` of its requests, for as long as it is deployed."""
+        self.endpoints.fail_next_new_variant(fault)
+
+    @property
+    def alarms(self) -> AlarmEvaluator:
+        """The CloudWatch alarm evaluator blue/green deployments consult."""
+        return self.endpoints.alarms
 
     def clear_faults(self) -> int:
         """Drop every injected fault not consumed yet (test isolation); how many there were."""
@@ -171,6 +194,7 @@ class LocalSageMaker:
             arn = backend.update_endpoint(
                 endpoint_name=response._get_param("EndpointName"),
                 endpoint_config_name=response._get_param("EndpointConfigName"),
+                deployment_config=response._get_param("DeploymentConfig"),
             )
             return ActionResult({"EndpointArn": arn})
 
@@ -194,9 +218,12 @@ class LocalSageMaker:
             return endpoints.create(backend, endpoint_name, endpoint_config_name, tags)
 
         def update(
-            backend: SageMakerModelBackend, endpoint_name: str, endpoint_config_name: str
+            backend: SageMakerModelBackend,
+            endpoint_name: str,
+            endpoint_config_name: str,
+            deployment_config: dict[str, Any] | None = None,
         ) -> str:
-            return endpoints.update(backend, endpoint_name, endpoint_config_name)
+            return endpoints.update(backend, endpoint_name, endpoint_config_name, deployment_config)
 
         def delete_endpoint(backend: SageMakerModelBackend, endpoint_name: str) -> None:
             endpoints.delete(backend, endpoint_name)
@@ -228,6 +255,10 @@ class LocalSageMaker:
             return 200, headers, answer
 
         self._patch(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint)
+
+        # --- model registry (localcloud.sagemaker.registry) ------------------------------------
+        for owner, name, replacement in self.registry.patches():
+            self._patch(owner, name, replacement)
 
     def close(self) -> None:
         """Undo the patches and drop everything scheduled (idempotent)."""
@@ -264,7 +295,11 @@ class LocalSageMaker:
                 resources=change.resources,
             )
 
-        status = change.detail.get("TrainingJobStatus") or change.detail.get("EndpointStatus")
+        status = (
+            change.detail.get("TrainingJobStatus")
+            or change.detail.get("EndpointStatus")
+            or change.detail.get("ModelApprovalStatus")
+        )
         self._clock.call_later(0, deliver, f"{change.detail_type}: {change.resources[0]} {status}")
 
 

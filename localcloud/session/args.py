@@ -181,3 +181,24 @@ def parse_fault(
     if model not in models:
         raise SessionError(f"unknown model {model!r}; this stack deploys {', '.join(models)}")
     return rest[0], model, times
+
+
+APPROVAL_DESCRIPTION_MAX = 1024  # UpdateModelPackage's ApprovalDescription
+
+
+def parse_decision(args: list[str], command: str) -> tuple[int | None, str]:
+    """`[VERSION] [NOTE ...]` of approve/reject: the version (None: the newest waiting one)
+    and the note recorded as the package's ApprovalDescription."""
+    version: int | None = None
+    if args and args[0].removeprefix("#").isdigit():
+        version = int(args[0].removeprefix("#"))
+        args = args[1:]
+        if version < 1:
+            raise SessionError(f"VERSION {version} does not exist: versions start at 1")
+    note = " ".join(args)
+    if len(note) > APPROVAL_DESCRIPTION_MAX:
+        raise SessionError(
+            f"the {command} note has {len(note)} characters; SageMaker keeps at most "
+            f"{APPROVAL_DESCRIPTION_MAX} (ApprovalDescription)"
+        )
+    return version, note

@@ -8,13 +8,16 @@ watched with `localcloud.watch.ProgressView` while virtual time flows; the views
 from __future__ import annotations
 
 import cmd
+import contextlib
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+import boto3
 from botocore.exceptions import ClientError
 
+from contract import names
 from localcloud import data, faults
 from localcloud.clock import ClockStalled
 from localcloud.runtime import LocalCloud, ModelStack, Run, models_of
@@ -24,6 +27,7 @@ from localcloud.session.args import (
     format_duration,
     parse_day,
     parse_days_count,
+    parse_decision,
     parse_duration,
     parse_fault,
     parse_json_object,
@@ -34,14 +38,23 @@ from localcloud.session.views import (
     endpoint_lines,
     fault_lines,
     label,
+    lineage_lines,
     local,
+    models_lines,
     names_match,
+    registry_versions,
     runs_lines,
     show_lines,
     slack_lines,
     time_lines,
 )
 from localcloud.watch import ProgressView
+
+# Who approves and rejects in a session: an IAM user of the embedded AWS, so SageMaker
+# records it as LastModifiedBy (what `models`, `lineage` and Slack name as the decider).
+OPERATOR = "session-user"
+IAM_REGION = "us-east-1"
+PENDING = "PendingManualApproval"
 
 
 class Session(cmd.Cmd):
@@ -56,6 +69,7 @@ class Session(cmd.Cmd):
         self.errors = 0
         self.progress = ProgressView(cloud, zone.key, self.write)
         self._followed: set[str] = set()
+        self._operator: Any = None  # the operator's SageMaker client, made on first use
 
     # --- plumbing -------------------------------------------------------------------------
     def write(self, line: str = "") -> None:
@@ -306,6 +320,99 @@ class Session(cmd.Cmd):
             f"injected {fault.name} ({fault.service}) for {model}: {fault.description}; "
             f"pending {fault.pending(self.cloud, models[model])}"
         )
+
+    def do_models(self, arg: str) -> None:
+        """models [MODEL]   the registry: versions, approval status, scores, data window
+
+        MODEL: another model of the stack (default: the session's). `*` marks the version
+        the endpoint serves."""
+        args = words(arg, "models")
+        known = [m.model for m in models_of(self.model.deployment)]
+        if len(args) > 1:
+            raise SessionError("usage: models [MODEL]")
+        name = args[0] if args else self.model.model
+        if name not in known:
+            raise SessionError(f"unknown model {name!r}; this stack deploys {', '.join(known)}")
+        for line in models_lines(self.cloud, self.model, name, self.zone):
+            self.write(line)
+
+    def do_approve(self, arg: str) -> None:
+        """approve [VERSION] [NOTE]   approve a model version (default: the newest waiting)
+
+        As the local operator `session-user` (UpdateModelPackage ModelApprovalStatus
+        Approved, NOTE as its ApprovalDescription). A run waiting for approval resumes on
+        SageMaker's event and deploys it: `wait` lets it."""
+        self._decide(arg, "Approved", "approve")
+
+    def do_reject(self, arg: str) -> None:
+        """reject [VERSION] [REASON]   reject a model version (default: the newest waiting)
+
+        As `session-user`; REASON is recorded as the ApprovalDescription. A run waiting for
+        approval ends (ModelNotApproved) with the old model serving."""
+        self._decide(arg, "Rejected", "reject")
+
+    def _decide(self, arg: str, status: str, command: str) -> None:
+        version, note = parse_decision(words(arg, command), command)
+        versions = registry_versions(self.cloud, self.model, self.model.model)
+        group = names.model_package_group_name(self.model.stack, self.model.model)
+        if version is None:
+            waiting = [v for v in versions if v["ModelApprovalStatus"] == PENDING]
+            if not waiting:
+                raise SessionError(
+                    f"no version of {group} waits for approval ({PENDING}): give a VERSION "
+                    "(`models` lists them)"
+                )
+            chosen = waiting[-1]
+        else:
+            found = [v for v in versions if v["ModelPackageVersion"] == version]
+            if not found:
+                held = (
+                    f"versions 1 to {versions[-1]['ModelPackageVersion']}" if versions else "none"
+                )
+                raise SessionError(f"{group} has no version {version} ({held}; see `models`)")
+            chosen = found[0]
+        number = chosen["ModelPackageVersion"]
+        if chosen["ModelApprovalStatus"] == status:
+            raise SessionError(f"{group} version {number} is already {status}")
+        request: dict[str, Any] = {
+            "ModelPackageArn": chosen["ModelPackageArn"],
+            "ModelApprovalStatus": status,
+        }
+        if note:
+            request["ApprovalDescription"] = note
+        self._operator_sagemaker().update_model_package(**request)
+        self.write(
+            f"{status.lower()} {group} version {number} as {OPERATOR}"
+            + (f": {note}" if note else "")
+            + f" (was {chosen['ModelApprovalStatus']}); `wait` lets a waiting run go on"
+        )
+
+    def _operator_sagemaker(self) -> Any:
+        """SageMaker as `session-user`: an IAM user and access key of the embedded AWS."""
+        if self._operator is None:
+            iam = self.cloud.client("iam", IAM_REGION)
+            # An earlier session in this cloud may have made the user: it gets a key of ours.
+            with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+                iam.create_user(UserName=OPERATOR)
+            key = iam.create_access_key(UserName=OPERATOR)["AccessKey"]
+            make: Any = boto3.client
+            self._operator = make(
+                "sagemaker",
+                region_name=self.model.region,
+                aws_access_key_id=key["AccessKeyId"],
+                aws_secret_access_key=key["SecretAccessKey"],
+            )
+        return self._operator
+
+    def do_lineage(self, arg: str) -> None:
+        """lineage   what the endpoint serves: package, training job, data window, files
+
+        The chain endpoint → config → model → package → training job → manifest → files,
+        as `python -m functions.lineage` prints it against AWS."""
+        if arg.strip():
+            raise SessionError("takes no argument")
+        for line in lineage_lines(self.cloud, self.model):
+            self.write(line)
 
     def do_time(self, arg: str) -> None:
         """time   the virtual clock and when each schedule fires next"""

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contract import names, registry
 from contract.document import (
     DATA_DRIFT,
     DRIFT_SUMMARY,
@@ -21,6 +22,8 @@ from contract.document import (
     KEY_EVALUATION,
     TRIGGER_MANUAL,
 )
+from functions.lineage import LineageBroken, lineage, render
+from functions.model_registry import package_summary
 from localcloud import faults
 from localcloud.eventbridge.schedule_times import next_fire_time
 from localcloud.runtime import LocalCloud, ModelStack, Run
@@ -226,6 +229,81 @@ def slack_lines(messages: list[Message]) -> list[str]:
     if not messages:
         return ["the local Slack API has received no messages"]
     return [f"  {m.ts}  {m.channel:<20} {m.text or ''}" for m in messages]
+
+
+# --- registry, lineage --------------------------------------------------------------------
+def registry_versions(cloud: LocalCloud, model: ModelStack, name: str) -> list[dict[str, Any]]:
+    """Every version of model `name`'s Model Package Group, oldest first, described
+    (DescribeModelPackage: ListModelPackages' summaries carry no metadata)."""
+    client = cloud.client("sagemaker", model.region)
+    group = names.model_package_group_name(model.stack, name)
+    described = []
+    pages = client.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group)
+    for page in pages:
+        for entry in page["ModelPackageSummaryList"]:
+            arn = entry["ModelPackageArn"]
+            described.append(dict(client.describe_model_package(ModelPackageName=arn)))
+    return sorted(described, key=lambda d: int(d["ModelPackageVersion"]))
+
+
+def serving_package(cloud: LocalCloud, model: ModelStack, name: str) -> str | None:
+    """The package ARN the model's endpoint serves (None: no endpoint, or a Model not
+    created from a package)."""
+    client = cloud.client("sagemaker", model.region)
+    try:
+        endpoint = client.describe_endpoint(EndpointName=names.scope(model.stack, name))
+        config = client.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+        served = client.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    except client.exceptions.ClientError:
+        return None
+    container = served.get("PrimaryContainer") or {}
+    return container.get("ModelPackageName")
+
+
+def models_lines(cloud: LocalCloud, model: ModelStack, name: str, zone: ZoneInfo) -> list[str]:
+    """The registry of model `name`: each version's status, who decided, scores, window."""
+    group = names.model_package_group_name(model.stack, name)
+    versions = registry_versions(cloud, model, name)
+    if not versions:
+        return [f"registry {group} holds no version yet (a run that trains registers one)"]
+    serving = serving_package(cloud, model, name)
+    lines = [
+        f"registry {group}: {len(versions)} version(s)",
+        f"  {'ver':>3}  {'status':<21} {'created':<23} {'window':<24} {'files':>5}  "
+        f"{'challenger':>10} {'champion':>9}  gate / decided by",
+    ]
+    for described in versions:
+        package = package_summary(described)
+        metadata = described.get("CustomerMetadataProperties") or {}
+        window = f"{package['windowStart'] or '-'} … {package['windowEnd'] or '-'}"
+        mark = " *" if described["ModelPackageArn"] == serving else ""
+        decided = package["decidedBy"] or "-"
+        lines.append(
+            f"  {package['version']:>3}  {package['approvalStatus']:<21} "
+            f"{local(described.get('CreationTime'), zone):<23} {window:<24} "
+            f"{package['fileCount'] if package['fileCount'] is not None else '-':>5}  "
+            f"{_number(package['challengerScore']):>10} {_number(package['championScore']):>9}  "
+            f"{metadata.get(registry.META_GATE_DECISION, '-')} / {decided.rsplit('/', 1)[-1]}{mark}"
+        )
+        if package["approvalDescription"]:
+            lines.append(f"       note: {package['approvalDescription']}")
+    metric = package_summary(versions[-1])["metric"] or "-"
+    lines.append(f"  (scores: {metric}; * serves {names.scope(model.stack, name)})")
+    return lines
+
+
+def lineage_lines(cloud: LocalCloud, model: ModelStack) -> list[str]:
+    """functions.lineage's chain of what the endpoint serves, as its CLI prints it."""
+    try:
+        chain = lineage(
+            cloud.client("sagemaker", model.region),
+            cloud.client("s3", model.region),
+            model.endpoint_name,
+        )
+    except LineageBroken as broken:
+        found = render(broken.chain).splitlines()
+        return [*found, f"lineage stops here: {broken}"]
+    return render(chain).splitlines()
 
 
 # --- faults ---------------------------------------------------------------------------------

@@ -17,7 +17,11 @@ def _enum(shape: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("shape", "stage"),
-    [("TrainingJobStatus", status.STAGE_TRAINING), ("EndpointStatus", status.STAGE_DEPLOYMENT)],
+    [
+        ("TrainingJobStatus", status.STAGE_TRAINING),
+        ("EndpointStatus", status.STAGE_DEPLOYMENT),
+        ("ModelApprovalStatus", status.STAGE_APPROVAL),
+    ],
 )
 def test_every_botocore_status_is_classified_exactly_once(shape: str, stage: str) -> None:
     groups = (status.WAITING[stage], status.SUCCEEDED[stage], status.FAILED[stage])

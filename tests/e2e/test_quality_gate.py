@@ -14,7 +14,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from contract import names
 from contract.document import KEY_EVALUATION
+from functions.model_registry import find_run_package
 from localcloud import data
 from tests.e2e.conftest import Lab
 from tests.e2e.runs import Finished
@@ -38,6 +40,15 @@ def _evaluation(lab: Lab, result: Finished) -> dict:
     return evaluation
 
 
+def _package(lab: Lab, result: Finished) -> dict:
+    """The model package this run registered (DescribeModelPackage)."""
+    sagemaker = lab.cloud.client("sagemaker", lab.model.region)
+    group = names.model_package_group_name(lab.model.stack, lab.model.model)
+    described = find_run_package(sagemaker, group, result.name)
+    assert described is not None, f"{result.name} registered no model package in {group}"
+    return described
+
+
 def test_a_clean_day_deploys_equal_within_tolerance(lab: Lab, day: date) -> None:
     lab.upload_day(day)
     before = lab.endpoint()["EndpointConfigName"]
@@ -45,10 +56,8 @@ def test_a_clean_day_deploys_equal_within_tolerance(lab: Lab, day: date) -> None
     result = lab.run()
 
     assert result.status == "SUCCEEDED", result.states
-    assert [s for s in result.states if s in (p.EVALUATE_MODEL, p.QUALITY_GATE_BRANCH)] == [
-        p.EVALUATE_MODEL,
-        p.QUALITY_GATE_BRANCH,
-    ]
+    gate_states = (p.EVALUATE_MODEL, p.REGISTER_MODEL, p.QUALITY_GATE_BRANCH)
+    assert [s for s in result.states if s in gate_states] == list(gate_states)
     evaluation = _evaluation(lab, result)
     assert evaluation["decision"] == "deploy" and evaluation["overridden"] is False
     assert evaluation["metric"] == "rmse"
@@ -61,6 +70,19 @@ def test_a_clean_day_deploys_equal_within_tolerance(lab: Lab, day: date) -> None
     assert evaluation["challenger"] <= evaluation["bounds"]["championLimit"]
     assert lab.marker() == day.isoformat()
     assert "Quality gate" in result.slack_text() and "rmse: new" in result.slack_text()
+    # dev approves automatically: the registry holds the model Approved, and the endpoint
+    # serves a Model created from that package.
+    package = _package(lab, result)
+    assert package["ModelApprovalStatus"] == "Approved"
+    assert package["ApprovalDescription"].startswith("approved automatically: quality gate")
+    assert package["CustomerMetadataProperties"]["newestDate"] == day.isoformat()
+    sagemaker = lab.cloud.client("sagemaker", lab.model.region)
+    serving = lab.endpoint()["EndpointConfigName"]
+    (variant,) = sagemaker.describe_endpoint_config(EndpointConfigName=serving)[
+        "ProductionVariants"
+    ]
+    model = sagemaker.describe_model(ModelName=variant["ModelName"])
+    assert model["PrimaryContainer"]["ModelPackageName"] == package["ModelPackageArn"]
 
 
 def test_a_worse_model_is_rejected_the_old_one_serves_and_the_override_deploys_it(
@@ -94,8 +116,11 @@ def test_a_worse_model_is_rejected_the_old_one_serves_and_the_override_deploys_i
         told = rejected.slack_text()
         assert "quality gate" in told and "keeps serving the previous model" in told
         assert f"new {evaluation['challenger']:.4g}" in told
-        # The rejected model's artefact stays findable.
+        # The rejected model's artefact stays findable, and the registry keeps its history.
         assert evaluation["artifactUri"].startswith("s3://")
+        package = _package(lab, rejected)
+        assert package["ModelApprovalStatus"] == "Rejected"
+        assert package["ApprovalDescription"].startswith("rejected by the quality gate: rejected")
 
         overridden = lab.run({"overrideQualityGate": True})
 

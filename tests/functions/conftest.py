@@ -11,7 +11,9 @@ import functools
 import importlib
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -76,6 +78,15 @@ BASE_ENV = {
     lambdas.ENDPOINT_INSTANCE_TYPE.name: "ml.t2.medium",
     lambdas.ENDPOINT_INSTANCE_COUNT.name: "1",
     lambdas.KEEP_PREVIOUS_VERSIONS.name: "2",
+    lambdas.UPDATE_STRATEGY.name: "allAtOnce",
+    lambdas.CANARY_SIZE_PERCENT.name: "10",
+    lambdas.LINEAR_STEP_PERCENT.name: "25",
+    lambdas.TRAFFIC_WAIT_SECONDS.name: "600",
+    lambdas.TERMINATION_WAIT_SECONDS.name: "0",
+    lambdas.ROLLOUT_TIMEOUT_SECONDS.name: "3600",
+    lambdas.MODEL_PACKAGE_GROUP.name: names.model_package_group_name(STACK, MODEL),
+    lambdas.APPROVAL.name: "automatic",
+    lambdas.GIT_REVISION.name: "0123456789abcdef0123456789abcdef01234567",
     lambdas.SLACK_ENABLED.name: "true",
     lambdas.SLACK_CHANNEL.name: "#ml-pipeline",
     lambdas.SLACK_TOKEN_SECRET_ARN.name: (
@@ -132,6 +143,21 @@ def ssm(aws: None) -> Any:
 @pytest.fixture
 def sagemaker(aws: None) -> Any:
     return boto3.client("sagemaker", region_name=REGION)
+
+
+@pytest.fixture
+def model_registry(aws: None, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """moto's Model Registry with the embedded runtime's corrections installed (moto replaces
+    CustomerMetadataProperties on UpdateModelPackage, SageMaker merges them; see
+    localcloud.sagemaker.registry). Returns the state changes it would publish."""
+    from localcloud.clock import Clock
+    from localcloud.sagemaker.registry import ModelRegistry
+
+    changes: list[Any] = []
+    registry = ModelRegistry(Clock(datetime.now(UTC)), threading.RLock(), changes.append)
+    for owner, name, replacement in registry.patches():
+        monkeypatch.setattr(owner, name, replacement, raising=False)
+    return changes
 
 
 @pytest.fixture

@@ -19,7 +19,12 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from contract.errors import InputValidationError
-from contract.status import EVENT_ENDPOINT_STATE_CHANGE, EVENT_SOURCE, EVENT_TRAINING_STATE_CHANGE
+from contract.status import (
+    EVENT_ENDPOINT_STATE_CHANGE,
+    EVENT_MODEL_PACKAGE_STATE_CHANGE,
+    EVENT_SOURCE,
+    EVENT_TRAINING_STATE_CHANGE,
+)
 
 from . import conftest
 from .conftest import BUCKET, CALLBACK_PREFIX, REGION
@@ -311,3 +316,43 @@ def test_await_status_rejects_an_unknown_stage(load_module, s3):
         InputValidationError, match="event field stage must be one of training, deployment"
     ):
         load_module("await_status").handler(wait_event("t", stage="tuning"), None)
+
+
+def test_a_model_package_decision_resumes_the_approval_wait(
+    load_module, run, s3, sagemaker, model_registry
+):
+    """The approval stage waits on the package version's ARN; SageMaker's Model Package
+    State Change event (Approved/Rejected, the API's spelling) answers it."""
+    sagemaker.create_model_package_group(ModelPackageGroupName="dev--linear-learner")
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName="dev--linear-learner",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": "img", "ModelDataUrl": f"s3://{BUCKET}/m.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    waiting = load_module("await_status").handler(wait_event(run.token, "approval", arn), None)
+    assert waiting["terminal"] is False
+    assert token_object(s3, "approval", arn) is not None
+
+    event = {
+        "detail-type": EVENT_MODEL_PACKAGE_STATE_CHANGE,
+        "source": EVENT_SOURCE,
+        "time": "2026-01-11T09:00:00Z",
+        "detail": {
+            "ModelPackageArn": arn,
+            "ModelPackageGroupName": "dev--linear-learner",
+            "ModelApprovalStatus": "Approved",
+        },
+    }
+    result = load_module("on_sagemaker_event").handler(event, None)
+
+    assert result == {"resumed": True, "status": "Approved"}
+    assert run.outcome()[1] == {
+        "reason": "event",
+        "status": "Approved",
+        "eventTime": "2026-01-11T09:00:00Z",
+    }
+    assert token_object(s3, "approval", arn) is None

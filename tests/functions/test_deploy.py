@@ -9,19 +9,22 @@ GetStatus's rollback/serving cases use botocore's Stubber.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from moto.sagemaker.models import sagemaker_backends
 
 from contract import names
-from contract.errors import EndpointNotUpdatableError, InputValidationError
+from contract.errors import EndpointNotUpdatableError, ModelNotApprovedError
 from contract.status import STAGE_DEPLOYMENT
 from functions import naming
+from functions.model_registry import package_summary
 
 from .conftest import ACCOUNT, BUCKET, ENDPOINT, MODEL, REGION, STACK, CallCounter, log_lines
 
@@ -35,10 +38,42 @@ POLLING = {
 }
 
 
-def deploy_event(execution: str, run_date: str = "2026-01-10") -> dict[str, Any]:
+GROUP = names.model_package_group_name(STACK, MODEL)
+
+
+def approved_package(execution: str, newest_date: str | None) -> dict[str, Any]:
+    """The run's model as RegisterModel leaves it in the registry: Approved (automatic)."""
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    with contextlib.suppress(sagemaker.exceptions.ClientError):  # exists: infra declares it once
+        sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
+    metadata = {"execution": execution}
+    if newest_date is not None:
+        metadata["newestDate"] = newest_date
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName=GROUP,
+        ModelApprovalStatus="Approved",
+        InferenceSpecification={
+            "Containers": [
+                {
+                    "Image": "438346466558.dkr.ecr.eu-west-1.amazonaws.com/linear-learner:1",
+                    "ModelDataUrl": f"s3://{BUCKET}/artifacts/{execution}/output/model.tar.gz",
+                }
+            ],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+        CustomerMetadataProperties=metadata,
+    )["ModelPackageArn"]
+    return package_summary(sagemaker.describe_model_package(ModelPackageName=arn))
+
+
+def deploy_event(
+    execution: str, run_date: str = "2026-01-10", newest_date: str | None = ""
+) -> dict[str, Any]:
+    package = approved_package(execution, run_date if newest_date == "" else newest_date)
     return {
-        "training": {"artifactUri": f"s3://{BUCKET}/artifacts/{execution}/output/model.tar.gz"},
-        "data": {"runDate": run_date, "newestDate": run_date},
+        "package": package,
+        "data": {"runDate": run_date},
         "execution": {"name": execution},
         "polling": POLLING,
     }
@@ -95,7 +130,7 @@ class EndpointUpdates:
 
 
 @pytest.fixture
-def deploy(load_module, s3, sagemaker):
+def deploy(load_module, s3, sagemaker, model_registry):
     module = load_module("deploy_model")
     updates = EndpointUpdates(module.SAGEMAKER)
     calls = CallCounter(module.SAGEMAKER, "sagemaker.*")
@@ -119,11 +154,11 @@ def test_the_endpoint_config_says_which_run_and_newest_day_it_serves(deploy, sag
     assert {"Key": "newestDate", "Value": "2026-01-11"} in tags
 
 
-def test_a_run_without_its_newest_date_is_refused(deploy):
-    event = deploy_event("run-1")
-    del event["data"]["newestDate"]
-    with pytest.raises(InputValidationError, match=r"event field data\.newestDate is missing"):
+def test_a_package_without_its_newest_date_is_refused_before_any_change(deploy, sagemaker):
+    event = deploy_event("run-1", newest_date=None)
+    with pytest.raises(ModelNotApprovedError, match=r"metadata newestDate"):
         deploy.module.handler(event, None)
+    assert sagemaker.list_models()["Models"] == []
 
 
 def test_first_deployment_creates_model_config_and_endpoint(deploy, sagemaker):
@@ -137,6 +172,9 @@ def test_first_deployment_creates_model_config_and_endpoint(deploy, sagemaker):
         "modelName": name,
         "endpointConfigName": name,
         "previousEndpointConfigName": None,
+        "modelPackageArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/{GROUP}/1",
+        "modelPackageVersion": 1,
+        "rollback": False,
         "serving": False,
         # The deployment deadline (deadlineSeconds) starts when DeployModel runs.
         "poll": {
@@ -149,13 +187,13 @@ def test_first_deployment_creates_model_config_and_endpoint(deploy, sagemaker):
         "message": f"Creating endpoint {ENDPOINT} with {name}",
         "consoleUrl": f"https://{REGION}.console.aws.amazon.com/sagemaker/home?region={REGION}#/endpoints/{ENDPOINT}",
         "cleanup": {"endpointConfigs": [], "models": []},
+        # A first deployment is never guarded: no old fleet to shift from or roll back to.
+        "updateStrategy": "allAtOnce",
+        "rollbackAlarms": [],
     }
     model = sagemaker.describe_model(ModelName=name)
-    assert (
-        model["PrimaryContainer"]["ModelDataUrl"]
-        == f"s3://{BUCKET}/artifacts/run-1/output/model.tar.gz"
-    )
-    assert model["PrimaryContainer"]["Image"].endswith("linear-learner:1")
+    # From the registry's package: endpoint -> config -> Model -> package -> training job.
+    assert model["PrimaryContainer"] == {"ModelPackageName": status["modelPackageArn"]}
     config = sagemaker.describe_endpoint_config(EndpointConfigName=name)
     (variant,) = config["ProductionVariants"]
     assert (variant["VariantName"], variant["ModelName"], variant["InstanceType"]) == (

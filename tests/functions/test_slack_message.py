@@ -118,3 +118,121 @@ def test_a_drift_report_with_shifts_is_shown_next_to_the_data_and_a_clean_one_is
     assert f"*Data drift*\\n{summary}" in shown
     data["drift"] = {"shiftedCount": 0, "summary": "no column shifted beyond driftThreshold 3"}
     assert "Data drift" not in text_of(NOTIFY_KIND_STATUS, {"data": data, "status": status})
+
+
+def rollback_run(status: str, serving: bool) -> dict[str, Any]:
+    """A rollback run at its deployment: $.data carries the package CheckData resolved."""
+    return {
+        "data": {
+            "decision": "rollback",
+            "rollback": {
+                "stage": "approval",
+                "status": "Approved",
+                "message": "rolling back to version 1 of dev--linear-learner (approved by "
+                "arn:aws:iam::123456789012:user/jane, trained on 2025-12-10 to 2026-01-08)",
+                "package": {"version": 1, "rollback": True, "newestDate": "2026-01-08"},
+            },
+        },
+        "status": {
+            "stage": "deployment",
+            "status": status,
+            "name": "dev--linear-learner",
+            "serving": serving,
+            "rollback": True,
+            "message": "Updating endpoint dev--linear-learner from a to b",
+        },
+    }
+
+
+def test_a_rollback_says_which_version_who_approved_it_and_its_days():
+    started = text_of(NOTIFY_KIND_STATUS, rollback_run("Updating", serving=False))
+    assert "· rollback Updating" in started
+    assert "rolling back to version 1 of dev--linear-learner (approved by " in started
+    assert "user/jane, trained on 2025-12-10 to 2026-01-08)" in started
+    ended = text_of(NOTIFY_KIND_STATUS, rollback_run("InService", serving=True))
+    assert "rolled back: version 1 serves on endpoint dev--linear-learner" in ended
+    assert "the marker moves to 2026-01-08" in ended
+
+
+def test_a_rollback_the_endpoint_undid_does_not_claim_it_serves():
+    text = text_of(NOTIFY_KIND_STATUS, rollback_run("InService", serving=False))
+    assert "rolled back: version 1 serves" not in text
+    assert "the rollback to version 1 did not complete" in text
+
+
+PACKAGE_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:model-package/dev--linear-learner/3"
+
+
+def approval_document(status: str, message: str) -> dict[str, Any]:
+    return {
+        "evaluation": {"decision": "deploy", "metric": "rmse", "challenger": 0.25},
+        "status": {
+            "stage": "approval",
+            "status": status,
+            "name": PACKAGE_ARN,
+            "message": message,
+            "consoleUrl": "https://eu-west-1.console.aws.amazon.com/sagemaker/home",
+            "poll": {"count": 0, "timeoutSeconds": 259200, "deadlineAt": "2026-01-13T07:00:00Z"},
+            "package": {
+                "arn": PACKAGE_ARN,
+                "group": "dev--linear-learner",
+                "version": 3,
+                "trainingJob": JOB,
+                "windowStart": "2025-12-11",
+                "windowEnd": "2026-01-09",
+                "fileCount": 30,
+                "metric": "rmse",
+                "challengerScore": 0.25,
+                "championScore": 0.3,
+            },
+        },
+    }
+
+
+def test_an_approval_request_says_what_waits_until_when_and_how_to_decide():
+    text, blocks = build_message(
+        NOTIFY_KIND_STATUS,
+        approval_document(
+            "PendingManualApproval",
+            "Model package dev--linear-learner version 3 waits for manual approval",
+        ),
+        EXECUTION,
+        "linear-learner",
+        "prod",
+    )
+    assert "approval PendingManualApproval" in text
+    assert "version 3 waits for manual approval, until 2026-01-13T07:00:00Z" in text
+    assert f"Trained by {JOB} on 2025-12-11 → 2026-01-09 (30 files)" in text
+    assert "rmse 0.25, serving model 0.3" in text
+    for decision in ("Approved", "Rejected"):
+        assert (
+            f"aws sagemaker update-model-package --model-package-arn {PACKAGE_ARN} "
+            f"--model-approval-status {decision} --approval-description"
+        ) in text
+    assert "SageMaker console" in json.dumps(blocks)
+    assert "Model package" in json.dumps(blocks)
+
+
+def test_a_rejection_says_who_rejected_and_that_the_previous_model_serves():
+    message = (
+        "Model package dev--linear-learner version 3 rejected by arn:aws:iam::1:user/kim: "
+        "holiday data; it was not deployed, the endpoint keeps serving the previous model"
+    )
+    text = text_of(NOTIFY_KIND_STATUS, approval_document("Rejected", message))
+    assert ":x:" in text and "approval Rejected" in text
+    assert "rejected by arn:aws:iam::1:user/kim: holiday data" in text
+    assert "marker is untouched" in text
+
+
+def test_a_deployment_names_the_package_it_deploys():
+    document = {
+        "status": {
+            "stage": "deployment",
+            "status": "Updating",
+            "name": "dev--linear-learner",
+            "message": "Updating endpoint dev--linear-learner",
+            "modelPackageArn": PACKAGE_ARN,
+            "modelPackageVersion": 3,
+        }
+    }
+    assert f"version 3: {PACKAGE_ARN}" in text_of(NOTIFY_KIND_STATUS, document)

@@ -286,7 +286,7 @@ def test_get_status_rejects_an_unknown_stage(load_module, s3):
     module = load_module("get_status")
     with pytest.raises(
         InputValidationError,
-        match=r"status\.stage must be one of training, deployment, got 'tuning'",
+        match=r"status\.stage must be one of training, deployment, approval, got 'tuning'",
     ):
         module.handler({"status": {"stage": "tuning", "name": "x"}, "polling": POLLING}, None)
 

@@ -86,6 +86,7 @@ def test_variables_hold_values_from_config(runs: dict[str, ProgramRun]) -> None:
         "MANIFEST_PREFIX": "data/linear-learner/manifests/",
         "MARKER_PARAMETER": "/retraining/dev/models/linear-learner/train/latest",
         "MODEL_NAME": "linear-learner",
+        "MODEL_PACKAGE_GROUP": "dev--linear-learner",  # a rollback's versions (functions.rollback)
         "RUN_LOCK_KEY": "data/linear-learner/lock/run.lock",
         "RUN_TIMEOUT_SECONDS": "30600",
         "STACK_NAME": "dev",

@@ -183,6 +183,26 @@ def test_check_data_reads_data_writes_manifests_and_holds_the_run_lock() -> None
     assert s["XRayTracing"]["Resource"] == ["*"]
 
 
+def test_check_data_follows_what_serves_to_its_package_within_this_models_registry() -> None:
+    """A rollback (functions.rollback): this model's configs, Models and registry only."""
+    s = statements_by_sid(function_policy("check_data", ACCESS))
+    assert s["FollowServingModel"]["Action"] == ["sagemaker:DescribeEndpointConfig"]
+    assert s["FollowServingModel"]["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint-config/dev--demand--*"
+    ]
+    assert s["DescribeServingModel"]["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:123456789012:model/dev--demand--*"
+    ]
+    assert s["FindRollbackPackage"]["Action"] == [
+        "sagemaker:ListModelPackages",
+        "sagemaker:DescribeModelPackage",
+    ]
+    assert s["FindRollbackPackage"]["Resource"] == [
+        "arn:aws:sagemaker:eu-west-1:123456789012:model-package/dev--demand/*",
+        "arn:aws:sagemaker:eu-west-1:123456789012:model-package-group/dev--demand",
+    ]
+
+
 def test_release_run_lock_deletes_the_lock_and_starts_only_its_state_machine() -> None:
     s = statements_by_sid(function_policy("release_run_lock", ACCESS))
     assert s["HoldRunLock"]["Resource"] == ["arn:aws:s3:::data-bucket/data/demand/lock/run.lock"]
@@ -235,3 +255,19 @@ def test_state_machine_scheduler_and_sagemaker_roles() -> None:
     assert sagemaker["PublishSageMakerMetrics"]["Condition"] == {
         "StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}
     }
+
+
+def test_the_rollback_alarms_are_read_only_by_what_the_rollout_needs() -> None:
+    alarms = ["arn:aws:cloudwatch:eu-west-1:123456789012:alarm:dev--demand--rollback-*"]
+    get_status = statements_by_sid(function_policy("get_status", ACCESS))["ReadRollbackAlarms"]
+    assert get_status["Action"] == ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"]
+    assert get_status["Resource"] == alarms
+    deploy = statements_by_sid(function_policy("deploy_model", ACCESS))["NameRollbackAlarms"]
+    assert (deploy["Action"], deploy["Resource"]) == (["cloudwatch:DescribeAlarms"], alarms)
+    sagemaker = statements_by_sid(sagemaker_policy(ACCESS))["ReadRollbackAlarms"]
+    assert (sagemaker["Action"], sagemaker["Resource"]) == (["cloudwatch:DescribeAlarms"], alarms)
+    for key in ("check_data", "notify_slack", "update_parameters"):
+        assert not any(
+            "cloudwatch:DescribeAlarms" in s["Action"]
+            for s in function_policy(key, ACCESS)["Statement"]
+        )

@@ -37,42 +37,50 @@ COMMON = {
     "retraining:pipeline:SchedulerAccess": 1,
     "retraining:pipeline:Orchestration": 1,
     "retraining:pipeline:Triggers": 1,
+    # The model's registry (every evaluated model is a version of it).
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": 1,
 }
 EXPECTED = {
     # dev runs on upload too: debounce_upload, its rule, and bucket notifications.
     "dev": {
         **COMMON,
         "aws:s3/bucketNotification:BucketNotification": 1,
-        # + stop_training_job and evaluate_model (role, policy, function, log group).
-        "aws:iam/role:Role": 15,
+        # + stop_training_job, evaluate_model and register_model (role, policy, function,
+        # log group).
+        "aws:iam/role:Role": 16,
         # + on_sagemaker_event's and debounce_upload's right to their dead-letter queues.
-        "aws:iam/rolePolicy:RolePolicy": 17,
+        "aws:iam/rolePolicy:RolePolicy": 18,
         "aws:sqs/queue:Queue": 2,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
-        "aws:lambda/function:Function": 12,
-        "retraining:pipeline:Function": 12,
-        "aws:cloudwatch/logGroup:LogGroup": 13,
-        "aws:cloudwatch/eventRule:EventRule": 3,
-        "aws:cloudwatch/eventTarget:EventTarget": 3,
-        "aws:lambda/permission:Permission": 3,
+        "aws:lambda/function:Function": 13,
+        "retraining:pipeline:Function": 13,
+        "aws:cloudwatch/logGroup:LogGroup": 14,
+        # training, endpoint and model-package events; deployment stages (to Slack); uploads.
+        "aws:cloudwatch/eventRule:EventRule": 5,
+        "aws:cloudwatch/eventTarget:EventTarget": 5,
+        "aws:lambda/permission:Permission": 5,
+        # The endpoint's rollback alarms (5XX errors, model latency).
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 2,
     },
     # prod alarms on bad runs and does not run on upload.
     "prod": {
         **COMMON,
-        # + stop_training_job, release_run_lock and evaluate_model (role, policy, function,
-        # log group each).
-        "aws:iam/role:Role": 14,
-        "aws:iam/rolePolicy:RolePolicy": 15,
+        # + stop_training_job, release_run_lock, evaluate_model and register_model (role,
+        # policy, function, log group each).
+        "aws:iam/role:Role": 15,
+        "aws:iam/rolePolicy:RolePolicy": 16,
         "aws:sqs/queue:Queue": 1,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,
-        "aws:lambda/function:Function": 11,
-        "retraining:pipeline:Function": 11,
-        "aws:cloudwatch/logGroup:LogGroup": 12,
-        "aws:cloudwatch/eventRule:EventRule": 2,
-        "aws:cloudwatch/eventTarget:EventTarget": 2,
-        "aws:lambda/permission:Permission": 2,
+        "aws:lambda/function:Function": 12,
+        "retraining:pipeline:Function": 12,
+        "aws:cloudwatch/logGroup:LogGroup": 13,
+        # training, endpoint and model-package events; deployment stages (to Slack).
+        "aws:cloudwatch/eventRule:EventRule": 4,
+        "aws:cloudwatch/eventTarget:EventTarget": 4,
+        "aws:lambda/permission:Permission": 4,
         "aws:sns/topic:Topic": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
+        # Failed executions; the endpoint's rollback alarms (5XX errors, model latency).
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 3,
         "retraining:alarms:AlarmTopic": 1,
     },
 }
@@ -284,9 +292,27 @@ def test_sagemaker_events_resume_waits_only_when_terminal(runs: dict[str, Progra
     assert set(endpoint["detail"]["EndpointStatus"]) == {
         status.to_event_spelling(s) for s in status.TERMINAL_STATUSES["deployment"]
     }
+    # A package's approval decided (a person, or the approval deadline): only this stack's
+    # model's group, only Approved/Rejected (the API's spelling, as the events carry it).
+    packages = rules["retraining-prod-linear-learner-model-package-events"]
+    assert packages["detail-type"] == ["SageMaker Model Package State Change"]
+    assert packages["detail"] == {
+        "ModelPackageGroupName": ["prod--linear-learner"],
+        "ModelApprovalStatus": ["Approved", "Rejected"],
+    }
     targets = runs["prod"].of_type("aws:cloudwatch/eventTarget:EventTarget")
-    handler = runs["prod"].outputs["models"]["linear-learner"]["functionArns"]["on_sagemaker_event"]
-    assert {t.inputs["arn"] for t in targets} == {handler}
+    functions = runs["prod"].outputs["models"]["linear-learner"]["functionArns"]
+    # A guarded update's stages go straight to Slack; everything else resumes a wait.
+    deployment = rules["retraining-prod-linear-learner-deployment-events"]
+    assert deployment == {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Endpoint Deployment State Change"],
+        "detail": {"EndpointName": ["prod--linear-learner"]},
+    }
+    assert {t.inputs["arn"] for t in targets} == {
+        functions["on_sagemaker_event"],
+        functions["notify_slack"],
+    }
     permissions = runs["prod"].of_type("aws:lambda/permission:Permission")
     rule_arns = {r.state["arn"] for r in runs["prod"].of_type("aws:cloudwatch/eventRule:EventRule")}
     assert {p.inputs["sourceArn"] for p in permissions} == rule_arns
@@ -316,7 +342,11 @@ def test_uploads_under_the_data_prefix_reach_the_debouncer(runs: dict[str, Progr
 def test_the_alarm_watches_every_bad_outcome_of_the_state_machine(
     runs: dict[str, ProgramRun],
 ) -> None:
-    alarm = only(runs["prod"], "aws:cloudwatch/metricAlarm:MetricAlarm").inputs
+    (alarm,) = (
+        a.inputs
+        for a in runs["prod"].of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["name"].endswith("-executions-failed")
+    )
     metrics = {q["metric"]["metricName"] for q in alarm["metricQueries"] if "metric" in q}
     assert metrics == {"ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"}
     sm_arn = runs["prod"].outputs["models"]["linear-learner"]["stateMachineArn"]
@@ -328,6 +358,43 @@ def test_the_alarm_watches_every_bad_outcome_of_the_state_machine(
     topic = only(runs["prod"], "aws:sns/topic:Topic").state["arn"]
     assert alarm["alarmActions"] == [topic]
     assert alarm["threshold"] == 0 and alarm["comparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_the_rollback_alarms_watch_the_endpoints_variant_with_the_settings_thresholds(
+    runs: dict[str, ProgramRun],
+) -> None:
+    from contract.names import rollback_alarm_names
+
+    alarms = {
+        a.inputs["name"]: a.inputs
+        for a in runs["prod"].of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if "rollback" in a.inputs["name"]
+    }
+    errors_name, latency_name = rollback_alarm_names("prod", "linear-learner")
+    assert set(alarms) == {errors_name, latency_name}
+    topic = only(runs["prod"], "aws:sns/topic:Topic").state["arn"]
+    for alarm in alarms.values():
+        assert alarm["namespace"] == "AWS/SageMaker"
+        assert alarm["dimensions"] == {
+            "EndpointName": "prod--linear-learner",
+            "VariantName": "AllTraffic",
+        }
+        assert alarm["period"] == 60 and alarm["treatMissingData"] == "notBreaching"
+        # After a rollout they keep watching the serving model: the alarm topic hears them.
+        assert alarm["alarmActions"] == [topic]
+    errors, latency = alarms[errors_name], alarms[latency_name]
+    assert (errors["metricName"], errors["statistic"], errors["threshold"]) == (
+        "Invocation5XXErrors",
+        "Sum",
+        1,
+    )
+    assert errors["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    # ModelLatency is in microseconds: prod's 1000 ms.
+    assert (latency["metricName"], latency["statistic"], latency["threshold"]) == (
+        "ModelLatency",
+        "Average",
+        1_000_000,
+    )
 
 
 def test_what_the_pipeline_writes_is_not_declared(

@@ -47,6 +47,7 @@ def pipeline_created(stack: str, model: str, bucket: str) -> dict[str, set[str]]
         ARNS.sagemaker("model", run),
         ARNS.sagemaker("endpoint-config", run),
         ARNS.sagemaker("endpoint", names.endpoint),
+        ARNS.sagemaker("model-package", f"{names.model_package_group}/3"),
         ARNS.ssm_parameter(names.marker_parameter),
         f"{ARNS.log_group(endpoint_logs)}:log-stream:AllTraffic/i-0123456789abcdef0",
         f"{ARNS.log_group('/aws/sagemaker/TrainingJobs')}:log-stream:{run}/algo-1-1767996000",
@@ -60,6 +61,7 @@ def pipeline_created(stack: str, model: str, bucket: str) -> dict[str, set[str]]
         "arns": arns,
         "training_jobs": {run},
         "endpoints": {names.endpoint},
+        "package_groups": {names.model_package_group},
         "buckets": {bucket},
         "data_keys": {f"{names.data_prefix}2026-01-10.csv"},
     }
@@ -76,7 +78,7 @@ def created_by(run: ProgramRun, stack: str, models: list[str]) -> dict[str, set[
     every_model = list(run.outputs["models"])
     bucket = run.outputs["models"][models[0]]["bucket"]
     found: dict[str, set[str]] = {"arns": set(), "training_jobs": set(), "endpoints": set()}
-    found |= {"buckets": set(), "data_keys": set()}
+    found |= {"package_groups": set(), "buckets": set(), "data_keys": set()}
     for resource in run.resources:
         arn = resource.state.get("arn")
         shared = len(models) == len(every_model)  # the stack's own bucket, topic, secret
@@ -136,6 +138,8 @@ def event_overlaps(run: ProgramRun, theirs: dict[str, set[str]], model: str | No
             ]
         for name in detail.get("EndpointName", []):
             overlaps += [f"{rule.name}: {name}" for e in theirs["endpoints"] if e == name]
+        for group in detail.get("ModelPackageGroupName", []):
+            overlaps += [f"{rule.name}: {group}" for g in theirs["package_groups"] if g == group]
         if "bucket" in detail:
             buckets = set(detail["bucket"]["name"])
             prefixes = [m["prefix"] for m in detail["object"]["key"]]

@@ -36,6 +36,7 @@ from localcloud.deploy.pulumi_program import (
     run_program,
     unwrap_secrets,
 )
+from localcloud.deploy.resources import EMULATED, AwsApi, ResourceRequest
 from localcloud.deploy.stack import (
     DeployedResource,
     DeployFailed,
@@ -315,8 +316,20 @@ def _alarm(resource: DeployedResource, inputs: dict[str, Any]) -> None:
     assert alarm["Threshold"] == inputs["threshold"]
     assert alarm["EvaluationPeriods"] == inputs["evaluationPeriods"]
     assert alarm["TreatMissingData"] == inputs["treatMissingData"]
-    assert alarm["AlarmActions"] == alarm["OKActions"] == inputs["alarmActions"]
-    _client("sns").get_topic_attributes(TopicArn=inputs["alarmActions"][0])
+    assert alarm["AlarmActions"] == alarm["OKActions"] == inputs.get("alarmActions", [])
+    for topic in inputs.get("alarmActions", []):
+        _client("sns").get_topic_attributes(TopicArn=topic)
+    if "metricName" in inputs:  # one metric (the endpoint's rollback alarms)
+        assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+            inputs["namespace"],
+            inputs["metricName"],
+            inputs["statistic"],
+        )
+        assert alarm["Period"] == inputs["period"]
+        assert alarm["Dimensions"] == [
+            {"Name": k, "Value": v} for k, v in inputs["dimensions"].items()
+        ]
+        return
     queries = {m["Id"]: m for m in alarm["Metrics"]}
     for query in inputs["metricQueries"]:
         found = queries[query["id"]]
@@ -329,6 +342,17 @@ def _alarm(resource: DeployedResource, inputs: dict[str, Any]) -> None:
             assert metric["Dimensions"] == [
                 {"Name": k, "Value": v} for k, v in query["metric"]["dimensions"].items()
             ]
+
+
+def _model_package_group(resource: DeployedResource, inputs: dict[str, Any]) -> None:
+    sagemaker = _client("sagemaker")
+    group = sagemaker.describe_model_package_group(ModelPackageGroupName=resource.id)
+    assert group["ModelPackageGroupName"] == inputs["modelPackageGroupName"]
+    assert group["ModelPackageGroupArn"] == resource.arn
+    assert group.get("ModelPackageGroupDescription") == inputs.get("modelPackageGroupDescription")
+    tags = sagemaker.list_tags(ResourceArn=resource.arn)["Tags"]
+    # The declared tags, plus the providers' default tags (test_resources_carry_...).
+    assert inputs.get("tags", {}).items() <= {t["Key"]: t["Value"] for t in tags}.items()
 
 
 PROBES: dict[str, Probe] = {
@@ -360,6 +384,7 @@ PROBES: dict[str, Probe] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": _event_invoke_config,
     "aws:sqs/queue:Queue": _dead_letter_queue,
+    "aws:sagemaker/modelPackageGroup:ModelPackageGroup": _model_package_group,
 }
 
 
@@ -539,9 +564,11 @@ def test_prod_deploys_next_to_dev(dev: Deployment) -> None:
     assert prod.region == REGION
     machines = {m["name"] for m in _client("stepfunctions").list_state_machines()["stateMachines"]}
     assert {"retraining-dev-linear-learner", "retraining-prod-linear-learner"} <= machines
-    # prod alarms on bad runs and traces; its functions run Active tracing.
-    (alarm,) = prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-    assert alarm.id == ModelNames("prod", MODEL).failure_alarm
+    # prod alarms on bad runs and traces; its functions run Active tracing. (Every stack has
+    # its endpoint's rollback alarms too.)
+    names = ModelNames("prod", MODEL)
+    alarms = {a.id for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert alarms == {names.failure_alarm, *names.rollback_alarms}
     machine = prod.get("aws:sfn/stateMachine:StateMachine", f"{MODEL}-orchestration")
     described = _client("stepfunctions").describe_state_machine(stateMachineArn=machine.arn)
     assert described["tracingConfiguration"] == {"enabled": True}
@@ -684,6 +711,25 @@ def test_a_deployment_to_an_account_not_allowed_is_refused(cloud: None) -> None:
     with pytest.raises(DeployFailed, match=f"AWS account ID not allowed: {_account()}"):
         deploy_stack("dev", config_overrides=overrides, secret_overrides=SECRETS)
     assert _client("lambda").list_functions()["Functions"] == functions_before
+
+
+def test_a_model_package_group_is_created_with_its_description_and_tags(cloud: None) -> None:
+    token = "aws:sagemaker/modelPackageGroup:ModelPackageGroup"
+    inputs = {
+        "modelPackageGroupName": "localcloud-deploy-group",
+        "modelPackageGroupDescription": "every trained model of demand",
+        "tags": {"stack": "dev", "model": "demand"},
+    }
+    created = EMULATED[token].create(AwsApi(), ResourceRequest(token, "group", inputs, REGION))
+    assert created.id == "localcloud-deploy-group"
+    assert created.outputs["tagsAll"] == inputs["tags"]
+    resource = DeployedResource(token, "group", created.id, created.arn)
+    _model_package_group(resource, inputs)
+    tags = _client("sagemaker").list_tags(ResourceArn=created.arn)["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == inputs["tags"]
+    assert EMULATED[token].unsupported({**inputs, "modelPackageGroupPolicy": "{}"}) == [
+        "modelPackageGroupPolicy"
+    ]
 
 
 def test_a_resource_without_the_programs_provider_is_refused(cloud: None) -> None:

@@ -88,6 +88,10 @@ def _bad_commands(tmp: Path) -> dict[str, str]:
         "fault training-fails no-such-model": "fault: unknown model 'no-such-model'",
         "fault slack-500 --times x": "fault: --times 'x' must be a whole number",
         "fault lambda-throttled-check-data --lasting": "a Lambda throttle needs a number",
+        "approve": "approve: no version of dev--linear-learner waits for approval",
+        "reject 9": "reject: dev--linear-learner has no version 9 (versions 1 to 1",
+        "approve #1": "approve: dev--linear-learner version 1 is already Approved",
+        "models nope": "models: unknown model 'nope'; this stack deploys linear-learner",
     }
 
 
@@ -97,6 +101,10 @@ GOOD += ["slack", "advance 1d", "runs"]
 # that never bit.
 FAULTS = ["fault list", "fault training-fails", "fault list", 'run {"force": true}', "wait"]
 FAULTS += ["fault marker-write-denied", "fault clear", "fault list"]
+# The registry after that: the run's version, its lineage; a person rejects the serving
+# version, then approves it again.
+REGISTRY = ["help", "models", "lineage", "reject 1 weekend scores regress", "models linear-learner"]
+REGISTRY += ["approve 1"]
 
 
 @dataclass
@@ -117,7 +125,7 @@ def scripted(tmp_path_factory: pytest.TempPathFactory) -> Scripted:
     )
     upload = f"upload {good}"
     bad = _bad_commands(tmp)
-    lines = ["time", upload, *GOOD, *FAULTS, *bad, "marker", "quit", "run {}"]
+    lines = ["time", upload, *GOOD, *FAULTS, *REGISTRY, *bad, "marker", "quit", "run {}"]
     script = tmp / "session.txt"
     script.write_text("# a scripted session\n\n" + "\n".join(lines) + "\n")
     out = io.StringIO()
@@ -248,6 +256,43 @@ def test_fault_lists_injects_and_clears_the_catalogue(transcript: Transcript) ->
     assert "FAILED" in transcript.blocks("wait")[-1][-1]
     assert transcript.block("fault clear") == ["cleared 1 injected fault(s) not consumed yet"]
     assert set(_pending(cleared).values()) == {0}
+
+
+def test_models_and_lineage_name_the_version_the_run_registered(transcript: Transcript) -> None:
+    help_text = "\n".join(transcript.block("help"))
+    for command in ("models [MODEL]", "approve [VERSION] [NOTE]", "reject [VERSION] [REASON]"):
+        assert command in help_text
+    assert re.search(r"^  lineage\s+what the endpoint serves", help_text, re.M)
+    models = transcript.block("models")
+    assert models[0] == "registry dev--linear-learner: 1 version(s)"
+    # Dev approves automatically; the endpoint serves that version (`*`).
+    assert re.search(r"^    1  Approved .* … \S+ +4 +[0-9.]+ +- +deploy / \S+ \*$", models[2])
+    lineage = "\n".join(transcript.block("lineage"))
+    for link in (
+        "endpoint        dev--linear-learner (InService)",
+        "model           dev--",
+        "package         dev--linear-learner version 1: Approved",
+        "training job    dev--",
+        "files, newest 2026-03-01",
+    ):
+        assert link in lineage
+    assert re.search(r"^manifest        s3://\S+ \(\d files\)$", lineage, re.M)
+    assert re.search(r"^files +s3://\S+/2026-02-2\d\.csv$", lineage, re.M)
+
+
+def test_reject_and_approve_are_recorded_as_the_session_user(transcript: Transcript) -> None:
+    (rejected,) = transcript.block("reject 1 weekend scores regress")
+    assert rejected.startswith(
+        "rejected dev--linear-learner version 1 as session-user: weekend scores regress "
+        "(was Approved)"
+    )
+    after = transcript.block("models linear-learner")
+    assert re.search(r"^    1  Rejected .* / session-user \*$", after[2])
+    assert after[3] == "       note: weekend scores regress"
+    (approved,) = transcript.block("approve 1")
+    assert approved.startswith(
+        "approved dev--linear-learner version 1 as session-user (was Rejected)"
+    )
 
 
 def test_the_session_goes_on_after_errors(transcript: Transcript) -> None:

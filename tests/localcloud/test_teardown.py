@@ -26,8 +26,23 @@ def _run_once(cloud: LocalCloud, model: ModelStack) -> None:
     for offset in (3, 2, 1):
         day = today - timedelta(days=offset)
         cloud.upload_csv(model, day.isoformat(), data.daily_rows(day))
-    (result,) = cloud.wait(cloud.start_run(model, {}))
+    run = cloud.start_run(model, {})
+    # prod approves manually: a person approves the run's model as soon as it waits.
+    (result,) = cloud.wait(run, on_idle=lambda: _approve_waiting(cloud, model))
     assert result["status"] == "SUCCEEDED", result
+
+
+def _approve_waiting(cloud: LocalCloud, model: ModelStack) -> None:
+    sagemaker = cloud.client("sagemaker", model.region)
+    group = ModelNames(model.stack, model.model).model_package_group
+    for package in sagemaker.list_model_packages(
+        ModelPackageGroupName=group, ModelApprovalStatus="PendingManualApproval"
+    )["ModelPackageSummaryList"]:
+        sagemaker.update_model_package(
+            ModelPackageArn=package["ModelPackageArn"],
+            ModelApprovalStatus="Approved",
+            ApprovalDescription="approved by the teardown test",
+        )
 
 
 def _left(cloud: LocalCloud, model: ModelStack) -> dict[str, Any]:

@@ -84,9 +84,10 @@ class Real:
         variant = sagemaker.describe_endpoint_config(
             EndpointConfigName=config["EndpointConfigName"]
         )["ProductionVariants"][0]
-        artifact = sagemaker.describe_model(ModelName=variant["ModelName"])["PrimaryContainer"][
-            "ModelDataUrl"
-        ]
+        # The Model is created from the registry's package, which names the artefact.
+        container = sagemaker.describe_model(ModelName=variant["ModelName"])["PrimaryContainer"]
+        package = sagemaker.describe_model_package(ModelPackageName=container["ModelPackageName"])
+        artifact = package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
         (job,) = [
             described
             for summary in sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]

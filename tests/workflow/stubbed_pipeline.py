@@ -23,12 +23,14 @@ from contract.document import (
     DATA_ALLOW_OLDER_WINDOW,
     DATA_DECISION,
     DECISION_TRAIN,
+    PACKAGE_ARN,
+    STATUS_PACKAGE,
     STATUS_POLL,
     STATUS_SERVING,
     STATUS_STAGE,
     STATUS_STATUS,
 )
-from contract.status import STAGE_DEPLOYMENT, STAGE_TRAINING
+from contract.status import STAGE_APPROVAL, STAGE_DEPLOYMENT, STAGE_TRAINING
 from functions.polling import Polling
 from localcloud.awslambda.runtime import LambdaRuntime
 from localcloud.clock import Clock
@@ -41,6 +43,7 @@ from workflow import pipeline as p
 from workflow.options import PipelineOptions
 
 REGION = "eu-west-1"
+STUB_PACKAGE_ARN = f"arn:aws:sagemaker:{REGION}:123456789012:model-package/dev--linear-learner/1"
 START = datetime(2026, 1, 2, 6, 0, tzinfo=UTC)
 
 
@@ -215,6 +218,11 @@ class StubbedPipeline:
             lambdas.NOTIFY_SLACK.key: lambda event: {"posted": False, "reason": "disabled"},
             lambdas.UPDATE_PARAMETERS.key: lambda event: {"advanced": True},
             lambdas.STOP_TRAINING_JOB.key: lambda event: {"stopped": True},
+            # Approved at once (automatic approval): these scripts are about the waits.
+            lambdas.REGISTER_MODEL.key: lambda event: {
+                **status_doc(STAGE_APPROVAL, "Approved", first_poll(event), STUB_PACKAGE_ARN),
+                STATUS_PACKAGE: {PACKAGE_ARN: STUB_PACKAGE_ARN, "approvalStatus": "Approved"},
+            },
         }
         for key, stub in stubs.items():
             self.runtime.stub(key, stub)

@@ -128,8 +128,10 @@ def test_a_clean_run_takes_the_seed_path(machine):
         p.NOTIFY_SLACK,
         p.NOTIFY_SLACK_BRANCH,
         p.JOB_COMPLETED,
-        # The quality gate: two transitions on the way to a deployment.
+        # The quality gate and the registry (automatic approval): three transitions on the
+        # way to a deployment.
         p.EVALUATE_MODEL,
+        p.REGISTER_MODEL,
         p.QUALITY_GATE_BRANCH,
         p.DEPLOY_MODEL,
         p.NOTIFY_DEPLOYMENT_STARTED,

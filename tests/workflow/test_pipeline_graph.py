@@ -280,3 +280,35 @@ def test_readme_diagram_and_routing_table_are_fresh():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_a_model_is_deployed_only_on_an_approval_the_registry_gave():
+    """Every way into DeployModel is a Choice rule on the approval stage's `Approved` (with
+    the package DeployModel reads), or a rollback's RollbackTarget, which carries the earlier
+    package CheckData found Approved; DeployModel itself re-describes the package first."""
+    definition = _definition()
+    states = definition["States"]
+    rules = [
+        rule
+        for state in states.values()
+        for rule in state.get("Choices", [])
+        if rule["Next"] == p.DEPLOY_MODEL
+    ]
+    assert rules, "no Choice rule leads to DeployModel"
+    for rule in rules:
+        text = json.dumps(rule)
+        for needed in (
+            '"StringEquals": "approval"',
+            '"StringEquals": "Approved"',
+            '"Variable": "$.status.package"',
+        ):
+            assert needed in text, f"a rule into DeployModel lacks {needed}: {text}"
+    other_edges = {
+        name
+        for name, state in states.items()
+        if p.DEPLOY_MODEL
+        in ([state.get("Next"), state.get("Default")] + [c["Next"] for c in state.get("Catch", [])])
+    }
+    assert other_edges <= {p.ROLLBACK_TARGET}, other_edges
+    parameters = states[p.DEPLOY_MODEL]["Parameters"]
+    assert parameters["package.$"] == "$.status.package"

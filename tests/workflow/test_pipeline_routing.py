@@ -15,13 +15,15 @@ from typing import Any
 
 import botocore.session
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from contract.document import (
     DATA_DECISION,
     DATA_IGNORED_COUNT,
     DATA_MARKER_REPAIRED,
+    DATA_ROLLBACK,
+    DECISION_ROLLBACK,
     DECISION_RUN_IN_PROGRESS,
     DECISION_TRAIN,
     DECISIONS,
@@ -39,6 +41,7 @@ from contract.document import (
     POLL_COUNT,
     POLL_DEADLINE_PASSED,
     POLL_TIMEOUT_SECONDS,
+    STATUS_PACKAGE,
     STATUS_POLL,
     STATUS_SERVING,
     STATUS_STAGE,
@@ -46,8 +49,12 @@ from contract.document import (
 )
 from contract.errors import ERROR_EVALUATION
 from contract.status import (
+    APPROVAL_FAILED,
+    APPROVAL_SUCCEEDED,
+    APPROVAL_WAITING,
     ENDPOINT_FAILED,
     ENDPOINT_SUCCEEDED,
+    STAGE_APPROVAL,
     STAGE_DEPLOYMENT,
     STAGE_TRAINING,
     STAGES,
@@ -74,6 +81,7 @@ def _botocore_enum(shape: str) -> list[str]:
 BOTOCORE_STATUSES = {
     STAGE_TRAINING: _botocore_enum("TrainingJobStatus"),
     STAGE_DEPLOYMENT: _botocore_enum("EndpointStatus"),
+    STAGE_APPROVAL: _botocore_enum("ModelApprovalStatus"),
 }
 ALL_STATUSES = sorted({s for statuses in BOTOCORE_STATUSES.values() for s in statuses})
 
@@ -97,7 +105,8 @@ status_document = st.fixed_dictionaries(
         "name": st.text(min_size=1) | json_scalars,
         STATUS_SERVING: st.booleans() | json_scalars,
         STATUS_POLL: poll | json_scalars,
-        "message": st.text(),
+        "message": st.text() | json_scalars,
+        STATUS_PACKAGE: st.fixed_dictionaries({"arn": st.text()}) | json_scalars,
     },
 )
 data_document = st.fixed_dictionaries(
@@ -159,19 +168,17 @@ def expected_route(
 ) -> str:
     """The documented routing, stated from the classification (not from the rules)."""
     if state == p.CHECK_STATUS_BRANCH:
-        if is_terminal(stage, status):
-            return p.NOTIFY_SLACK
-        # The deadline is time (GetStatus's verdict); the poll cap is the last resort.
-        options = p.PipelineOptions()
-        cap = options.training_poll_cap
-        if stage == STAGE_DEPLOYMENT:
-            cap = options.deployment_poll_cap
-        used_up = deadline_passed or count >= cap
-        return p.STATUS_CHECK_TIMED_OUT if used_up else p.CHECK_STATUS_WAIT
+        return _expected_after_poll(stage, status, count=count, deadline_passed=deadline_passed)
     if stage == STAGE_TRAINING:
         if status in TRAINING_SUCCEEDED:
             return p.JOB_COMPLETED
         if status in TRAINING_FAILED:
+            return FINAL_FAILURE
+        return p.CHECK_STATUS_WAIT
+    if stage == STAGE_APPROVAL:
+        if status in APPROVAL_SUCCEEDED:
+            return p.DEPLOY_MODEL
+        if status in APPROVAL_FAILED:
             return FINAL_FAILURE
         return p.CHECK_STATUS_WAIT
     if status in ENDPOINT_SUCCEEDED:
@@ -179,6 +186,24 @@ def expected_route(
     if status in ENDPOINT_FAILED:
         return FINAL_FAILURE
     return p.CHECK_STATUS_WAIT
+
+
+def _expected_after_poll(stage: str, status: str, *, count: int, deadline_passed: bool) -> str:
+    """CheckStatusBranch: Approved deploys the package it carries; any other final status
+    tells Slack; the deadline (time, GetStatus's verdict) or the poll cap (the last resort)
+    ends the wait; otherwise it waits again."""
+    if stage == STAGE_APPROVAL and status in APPROVAL_SUCCEEDED:
+        return p.DEPLOY_MODEL
+    if is_terminal(stage, status):
+        return p.NOTIFY_SLACK
+    options = p.PipelineOptions()
+    cap = {
+        STAGE_TRAINING: options.training_poll_cap,
+        STAGE_DEPLOYMENT: options.deployment_poll_cap,
+        STAGE_APPROVAL: options.approval_poll_cap,
+    }[stage]
+    used_up = deadline_passed or count >= cap
+    return p.STATUS_CHECK_TIMED_OUT if used_up else p.CHECK_STATUS_WAIT
 
 
 # A final failure passes through the run lock's release, then FailureBranch picks the Fail
@@ -192,7 +217,7 @@ def through_release(target: str, stage: str, document: dict[str, Any]) -> str:
     if target != FINAL_FAILURE:
         return target
     deploying = {KEY_TRAINING: {}, KEY_EVALUATION: {EVALUATION_DECISION: GATE_DEPLOY}}
-    reached = {**document, **deploying} if stage == STAGE_DEPLOYMENT else document
+    reached = {**document, **deploying} if stage in (STAGE_DEPLOYMENT, STAGE_APPROVAL) else document
     return MACHINE.route(p.FAILURE_BRANCH, reached)
 
 
@@ -237,6 +262,10 @@ DECIDED_ROUTES = {
     ("deployment", "OutOfService"): p.DEPLOYMENT_FAILED,
     ("deployment", "UpdateRollbackFailed"): p.DEPLOYMENT_FAILED,
     ("deployment", "Deleting"): p.DEPLOYMENT_FAILED,
+    # A person (or the pipeline's approval deadline) decides in the registry.
+    ("approval", "PendingManualApproval"): WAIT,
+    ("approval", "Approved"): p.DEPLOY_MODEL,
+    ("approval", "Rejected"): p.MODEL_NOT_APPROVED,
 }
 
 
@@ -252,7 +281,9 @@ def test_routing_equals_the_hand_written_decisions(stage, status):
     serving = routing.status_document(stage, status, serving=True, poll_count=0)
     assert through_release(MACHINE.route(p.NOTIFY_SLACK_BRANCH, serving), stage, serving) == decided
     after_poll = MACHINE.route(p.CHECK_STATUS_BRANCH, serving)
-    assert after_poll == (WAIT if decided == WAIT else p.NOTIFY_SLACK)
+    # Approved deploys straight from the wait; every other final status tells Slack first.
+    expected_after_poll = decided if decided in (WAIT, p.DEPLOY_MODEL) else p.NOTIFY_SLACK
+    assert after_poll == expected_after_poll
     if decided == p.DEPLOYMENT_COMPLETED:
         # InService with the previous config: the update was rolled back.
         rolled_back = routing.status_document(stage, status, serving=False, poll_count=0)
@@ -266,8 +297,49 @@ def test_check_data_branch_trains_only_on_a_train_decision(decision):
     expected = {
         DECISION_TRAIN: p.START_TRAINING_JOB,
         DECISION_RUN_IN_PROGRESS: p.NOTIFY_RUN_IN_PROGRESS,
+        # A rollback decision without its package document cannot be deployed.
+        DECISION_ROLLBACK: p.STATUS_UNREADABLE,
     }.get(decision, p.NO_NEW_DATA)
     assert target == expected
+
+
+@given(
+    decision=st.sampled_from(DECISIONS) | st.text(),
+    rollback=st.none()
+    | json_scalars
+    | status_document
+    | st.builds(lambda status: {**status, STATUS_PACKAGE: {"arn": "x"}}, status_document),
+    present=st.booleans(),
+)
+@example(decision=DECISION_ROLLBACK, rollback={STATUS_PACKAGE: {"arn": "x"}}, present=True)
+def test_check_data_branch_redeploys_only_a_rollback_with_its_package(decision, rollback, present):
+    """CheckData's rollback decision goes to RollbackTarget (then DeployModel) only with the
+    package DeployModel reads; without it the run fails as unreadable, never ends silently."""
+    data: dict[str, Any] = {DATA_DECISION: decision}
+    if present:
+        data[DATA_ROLLBACK] = rollback
+    target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: data})
+    with_package = present and isinstance(rollback, dict) and STATUS_PACKAGE in rollback
+    if decision == DECISION_TRAIN:
+        assert target == p.START_TRAINING_JOB
+    elif decision == DECISION_RUN_IN_PROGRESS:
+        assert target == p.NOTIFY_RUN_IN_PROGRESS
+    elif decision == DECISION_ROLLBACK:
+        assert target == (p.ROLLBACK_TARGET if with_package else p.STATUS_UNREADABLE)
+    else:
+        assert target == p.NO_NEW_DATA
+
+
+def test_rollback_target_puts_the_package_in_status_for_deploy_model():
+    """No training, no gate: the earlier package's status document is $.status, DeployModel's
+    `package.$` input, and the deployment then runs the ordinary wait loop."""
+    rendered = json.loads(MACHINE.to_json())["States"]
+    rollback_target = rendered[p.ROLLBACK_TARGET]
+    assert rollback_target["Type"] == "Pass"
+    assert rollback_target["InputPath"] == f"$.{KEY_DATA}.{DATA_ROLLBACK}"
+    assert rollback_target["ResultPath"] == f"$.{KEY_STATUS}"
+    assert rollback_target["Next"] == p.DEPLOY_MODEL
+    assert rendered[p.DEPLOY_MODEL]["Parameters"]["package.$"] == f"$.{KEY_STATUS}.{STATUS_PACKAGE}"
 
 
 @given(
@@ -279,6 +351,8 @@ def test_no_new_data_with_ignored_objects_tells_slack_first(decision, ignored):
     target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: data})
     if decision == DECISION_TRAIN:
         assert target == p.START_TRAINING_JOB
+    elif decision == DECISION_ROLLBACK:
+        assert target == p.STATUS_UNREADABLE  # no package document
     elif decision == DECISION_RUN_IN_PROGRESS:
         assert target == p.NOTIFY_RUN_IN_PROGRESS
         rendered = json.loads(MACHINE.to_json())["States"][p.NOTIFY_RUN_IN_PROGRESS]
@@ -305,6 +379,8 @@ def test_a_run_that_advanced_the_marker_tells_slack_before_it_ends(decision, rep
     target = MACHINE.route(p.CHECK_DATA_BRANCH, {KEY_DATA: data})
     if decision == DECISION_TRAIN:
         assert target == p.START_TRAINING_JOB
+    elif decision == DECISION_ROLLBACK:
+        assert target == p.STATUS_UNREADABLE  # no package document
     elif decision == DECISION_RUN_IN_PROGRESS:
         assert target == p.NOTIFY_RUN_IN_PROGRESS
     elif present and repaired is not None:
@@ -320,16 +396,34 @@ def test_a_run_that_advanced_the_marker_tells_slack_before_it_ends(decision, rep
     gate=st.none() | gate_decisions,
     error=st.sampled_from(["MarkerWriteError", "Lambda.TooManyRequestsException", ERROR_EVALUATION])
     | st.text(),
+    approval=st.sampled_from(BOTOCORE_STATUSES[STAGE_APPROVAL]) | st.text() | json_scalars,
+    message=st.text() | json_scalars,
+    decision=st.sampled_from(DECISIONS) | json_scalars,
 )
-def test_failure_branch_fails_by_what_the_run_reached(stage, trained, deployed, gate, error):
+@example(  # a rollback whose DeployModel failed: no training, no gate, approval Approved
+    stage=STAGE_APPROVAL,
+    trained=False,
+    deployed=False,
+    gate=None,
+    error="ModelNotApprovedError",
+    approval="Approved",
+    message="rolling back to version 1",
+    decision=DECISION_ROLLBACK,
+)
+def test_failure_branch_fails_by_what_the_run_reached(  # noqa: PLR0917 - hypothesis
+    stage, trained, deployed, gate, error, approval, message, decision
+):
     """Not by the stage watched last: once the deployment completed, only the marker can
     have failed and the new model serves; a model the quality gate rejected ends as
     ModelRejected; a gate that could not decide (CheckData's holdout or EvaluateModel
     raising EvaluationError, a trained run with no deploy decision) is an evaluation
     failure; a failure after the gate let the model through (DeployModel throttled, the
-    endpoint never settling) is a deployment failure."""
+    endpoint never settling) is a deployment failure; a package the registry rejected (a
+    person, the approval deadline) ends as ModelNotApproved; a rollback (it trains nothing)
+    that fails after CheckData failed its deployment."""
     document: dict[str, Any] = {
-        KEY_STATUS: {STATUS_STAGE: stage},
+        KEY_DATA: {DATA_DECISION: decision},
+        KEY_STATUS: {STATUS_STAGE: stage, STATUS_STATUS: approval, "message": message},
         KEY_ERROR: {"Error": error, "Cause": ""},
     }
     if trained:
@@ -345,10 +439,26 @@ def test_failure_branch_fails_by_what_the_run_reached(stage, trained, deployed, 
         assert target == p.MODEL_REJECTED
     elif error == ERROR_EVALUATION or (trained and gate != GATE_DEPLOY):
         assert target == p.EVALUATION_FAILED
-    elif trained:
+    elif stage == STAGE_APPROVAL and approval in APPROVAL_FAILED and isinstance(message, str):
+        # The registry said Rejected (a person, the deadline): the message says who and why.
+        assert target == p.MODEL_NOT_APPROVED
+    elif trained or decision == DECISION_ROLLBACK:
         assert target == p.DEPLOYMENT_FAILED
     else:
         assert target == p.JOB_FAILED
+
+
+def test_a_rollback_whose_deployment_fails_is_a_deployment_failure():
+    """DeployModel refusing the package (rejected since CheckData resolved it, the endpoint
+    busy) leaves $.status at the rollback's approval document: no training, yet a deployment
+    failure, not JobFailed (the data check passed)."""
+    rollback = routing.status_document(STAGE_APPROVAL, "Approved", poll_count=0)
+    document = {
+        **rollback,
+        KEY_DATA: {DATA_DECISION: DECISION_ROLLBACK, DATA_ROLLBACK: rollback[KEY_STATUS]},
+        KEY_ERROR: {"Error": "ModelNotApprovedError", "Cause": ""},
+    }
+    assert MACHINE.route(p.FAILURE_BRANCH, document) == p.DEPLOYMENT_FAILED
 
 
 def test_a_deploy_model_failure_after_training_is_a_deployment_failure():
@@ -362,21 +472,63 @@ def test_a_deploy_model_failure_after_training_is_a_deployment_failure():
     assert MACHINE.route(p.FAILURE_BRANCH, document) == p.DEPLOYMENT_FAILED
 
 
-@given(evaluation=evaluation_document | json_scalars, present=st.booleans())
-def test_quality_gate_branch_deploys_only_on_a_deploy_decision(evaluation, present):
-    """Deploy on `deploy`, tell Slack and end in ModelRejected on `reject`; anything else (no
-    evaluation, a malformed one) is an unreadable evaluation: nothing deploys."""
-    document = {KEY_EVALUATION: evaluation} if present else {}
+@given(
+    evaluation=evaluation_document | json_scalars,
+    present=st.booleans(),
+    approval=st.sampled_from(BOTOCORE_STATUSES[STAGE_APPROVAL]) | st.text() | json_scalars,
+    registered=st.booleans(),
+    with_package=st.booleans(),
+)
+@example(
+    evaluation={EVALUATION_DECISION: GATE_DEPLOY},
+    present=True,
+    approval="Approved",
+    registered=True,
+    with_package=True,
+)
+@example(
+    evaluation={EVALUATION_DECISION: GATE_DEPLOY},
+    present=True,
+    approval="PendingManualApproval",
+    registered=True,
+    with_package=True,
+)
+def test_quality_gate_branch_deploys_what_the_gate_and_the_registry_let_through(
+    evaluation, present, approval, registered, with_package
+):
+    """Reject: tell Slack, end in ModelRejected. Deploy: only a package RegisterModel left
+    Approved (automatic approval) goes to DeployModel; PendingManualApproval asks a person
+    (Slack) and waits; anything else (no evaluation, a malformed one, no or an unknown
+    registration) is an unreadable evaluation: nothing deploys."""
+    document: dict[str, Any] = {KEY_EVALUATION: evaluation} if present else {}
+    if registered:
+        document.update(routing.status_document(STAGE_APPROVAL, approval, poll_count=0))
+        if not with_package:
+            del document[KEY_STATUS][STATUS_PACKAGE]
     target = MACHINE.route(p.QUALITY_GATE_BRANCH, document)
     decision = (
         evaluation.get(EVALUATION_DECISION) if present and isinstance(evaluation, dict) else None
     )
-    expected = {GATE_DEPLOY: p.DEPLOY_MODEL, GATE_REJECT: p.NOTIFY_MODEL_REJECTED}
-    assert target == (
-        expected.get(decision, p.EVALUATION_UNREADABLE)
-        if isinstance(decision, str)
-        else p.EVALUATION_UNREADABLE
-    )
+    if decision == GATE_REJECT:
+        expected = p.NOTIFY_MODEL_REJECTED
+    elif decision == GATE_DEPLOY and registered and approval in APPROVAL_SUCCEEDED and with_package:
+        expected = p.DEPLOY_MODEL
+    elif decision == GATE_DEPLOY and registered and approval in APPROVAL_WAITING:
+        expected = p.NOTIFY_APPROVAL_REQUESTED
+    else:
+        expected = p.EVALUATION_UNREADABLE
+    assert target == expected
+
+
+def test_an_approval_request_tells_slack_then_waits_once_for_the_whole_deadline():
+    """NotifyApprovalRequested -> CheckStatusWait, whose first safety timeout RegisterModel
+    sets to the approval deadline (one wait: no polling while a person decides)."""
+    rendered = json.loads(MACHINE.to_json())["States"]
+    assert rendered[p.NOTIFY_APPROVAL_REQUESTED]["Next"] == p.CHECK_STATUS_WAIT
+    polling = rendered[p.REGISTER_MODEL]["Parameters"]["polling"]
+    deadline = p.PipelineOptions().approval_timeout_seconds
+    assert polling["initialSeconds"] == polling["maxSeconds"] == polling["deadlineSeconds"]
+    assert polling["deadlineSeconds"] == deadline
 
 
 def test_every_end_of_the_quality_gate_is_a_defined_fail_state():
