@@ -51,13 +51,14 @@ TESTS = Path(__file__).resolve().parent
 WHOLE_PACKAGES = frozenset({"e2e", "e2e_prod"})
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+# Marked as each test is collected: xdist's worker reads the `xdist_group` marks in its
+# modifyitems hook (it suffixes each node id with its group, which is what `--dist loadgroup`
+# schedules by). Marks added in a modifyitems hook of ours came too late: every file's tests
+# were spread over both workers, each building the module and package fixtures again.
+def pytest_itemcollected(item: pytest.Item) -> None:
     """One xdist group per test file (its module fixtures built once), one per package in
     WHOLE_PACKAGES; `make test` distributes with `--dist loadgroup`. Without xdist (`-p
-    no:xdist`) there is no such marker, and nothing to group."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        path = item.path.relative_to(TESTS)
-        group = path.parts[0] if path.parts[0] in WHOLE_PACKAGES else path.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+    no:xdist`) the mark means nothing."""
+    path = item.path.relative_to(TESTS)
+    group = path.parts[0] if path.parts[0] in WHOLE_PACKAGES else path.as_posix()
+    item.add_marker(pytest.mark.xdist_group(group))
