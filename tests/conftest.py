@@ -58,7 +58,9 @@ WHOLE_PACKAGES = frozenset({"e2e", "e2e_prod"})
 def pytest_itemcollected(item: pytest.Item) -> None:
     """One xdist group per test file (its module fixtures built once), one per package in
     WHOLE_PACKAGES; `make test` distributes with `--dist loadgroup`. Without xdist (`-p
-    no:xdist`) the mark means nothing."""
+    no:xdist`) the mark is not registered (and `--strict-markers` refuses it): none is added."""
+    if not item.config.pluginmanager.hasplugin("xdist"):
+        return
     path = item.path.relative_to(TESTS)
     group = path.parts[0] if path.parts[0] in WHOLE_PACKAGES else path.as_posix()
     item.add_marker(pytest.mark.xdist_group(group))
