@@ -53,7 +53,7 @@ class Stack:
     zone: ZoneInfo
 
 
-def _training_seconds(request: dict[str, Any]) -> float:
+def training_seconds(request: dict[str, Any]) -> float:
     """Five virtual minutes, as a small Linear Learner job on ml.m5.large takes."""
     return 300.0
 
@@ -72,7 +72,7 @@ def stack() -> Iterator[Stack]:
     zone = ZoneInfo(config[ZONE_KEY])
     with LocalCloud(
         start=datetime(*SESSION_START, tzinfo=zone),
-        training_duration=_training_seconds,
+        training_duration=training_seconds,
         endpoint_transition_seconds=480.0,
     ) as cloud:
         deployed = {

@@ -26,12 +26,19 @@ import yaml
 from contract import names, registry
 from functions.model_registry import find_run_package
 from localcloud.runtime import LocalCloud, ModelStack, Run
-from tests.e2e.conftest import BASELINE_DAYS, LAB_WINDOW_DAYS, Lab, Stack, own_day
+from tests.e2e.conftest import (
+    BASELINE_DAYS,
+    LAB_WINDOW_DAYS,
+    MODELS_KEY,
+    ZONE_KEY,
+    Lab,
+    Stack,
+    own_day,
+    training_seconds,
+)
 
 STACK = "prod"
 STACK_FILE = Path(__file__).resolve().parents[2] / f"Pulumi.{STACK}.yaml"
-MODELS_KEY = "retraining:models"
-ZONE_KEY = "retraining:scheduleTimeZone"
 LAB_MODEL = "e2e-prod"
 LAB_APPROVAL_TIMEOUT_HOURS = 2
 # The guarded-rollout models of test_guarded_rollout.py, deployed with the lab into the one
@@ -39,11 +46,6 @@ LAB_APPROVAL_TIMEOUT_HOURS = 2
 CANARY_LAB, LINEAR_LAB = "canary-lab", "linear-lab"
 # Monday 2 March 2026, local time, after prod's 03:00 schedule.
 SESSION_START = (2026, 3, 2, 5, 0)
-
-
-def _training_seconds(request: dict[str, Any]) -> float:
-    """Five virtual minutes, as a small Linear Learner job takes."""
-    return 300.0
 
 
 @dataclass
@@ -126,7 +128,7 @@ def prod_stack() -> Iterator[ProdStack]:
     zone = ZoneInfo(config[ZONE_KEY])
     with LocalCloud(
         start=datetime(*SESSION_START, tzinfo=zone),
-        training_duration=_training_seconds,
+        training_duration=training_seconds,
         endpoint_transition_seconds=480.0,
     ) as cloud:
         deployed = {

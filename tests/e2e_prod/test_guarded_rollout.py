@@ -114,7 +114,7 @@ def prod(prod_stack: ProdStack) -> Iterator[Prod]:
 
 def _update(
     prod: Prod, model_name: str, fault: str | None = None
-) -> tuple[Finished, TrafficClient, str, int]:
+) -> tuple[Finished, TrafficClient, str, int, str | None]:
     model = prod.models[model_name]
     day = prod.next_day()
     old_config, marker = prod.endpoint(model)["EndpointConfigName"], prod.cloud.marker(model)
